@@ -1,0 +1,23 @@
+// Shared jest settings: TypeScript through swc, workspace packages resolved to their sources
+// so a test never runs against a stale build.
+const path = require('node:path');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        // Keep import() native so ESM-only libraries (vega) load through Node.
+        module: { type: 'commonjs', ignoreDynamic: true },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@geoparam/([a-z0-9-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    '^@geoparam/([a-z0-9-]+)/register$': path.join(__dirname, 'packages/$1/src/register.ts'),
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 60000,
+};

@@ -1,0 +1,4 @@
+import { registerBackendProvider } from '@geoparam/core';
+import { cpuBackend } from './index';
+
+registerBackendProvider(cpuBackend);

@@ -1,0 +1,4 @@
+import { registerBackendProvider } from '@geoparam/core';
+import { cudaBackend } from './index';
+
+registerBackendProvider(cudaBackend);

@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { BackendUnavailableError, type BackendProvider } from '@geoparam/core';
+import { registerConv2dBackpropFilter } from './conv2d-backprop-filter';
+
+export { conv2dBackpropFilterWasm, registerConv2dBackpropFilter } from './conv2d-backprop-filter';
+
+let loaded = false;
+
+/** WebAssembly (XNNPACK, SIMD where the runtime has it): the default for Node and the browser. */
+export const wasmBackend: BackendProvider = {
+  name: 'wasm',
+  tfjsName: 'wasm',
+  priority: 2,
+  async load() {
+    if (loaded) return;
+    try {
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+      if (typeof process !== 'undefined' && process.versions?.node) {
+        // Point at the .wasm binaries next to the package's main file: no bundler, no fetch.
+        const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+        wasm.setWasmPaths(dist + path.sep);
+      }
+    } catch (error) {
+      throw new BackendUnavailableError('wasm', `@tensorflow/tfjs-backend-wasm could not be loaded: ${String(error)}`);
+    }
+    registerConv2dBackpropFilter();
+    loaded = true;
+  },
+  async details() {
+    return {
+      implementation: '@tensorflow/tfjs-backend-wasm',
+      simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+      threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+      conv2dBackpropFilter: 'geoparam (forward Conv2D on transposed operands)',
+    };
+  },
+};

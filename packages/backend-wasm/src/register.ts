@@ -1,0 +1,4 @@
+import { registerBackendProvider } from '@geoparam/core';
+import { wasmBackend } from './index';
+
+registerBackendProvider(wasmBackend);

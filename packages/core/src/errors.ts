@@ -1,0 +1,82 @@
+/**
+ * Every error geoparam throws on bad input is a `GeoparamError` with a stable `code`, so callers
+ * can branch on the kind of problem and the message always names the offending value.
+ */
+export class GeoparamError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A value is outside what the function accepts (non-positive size, unknown option, ...). */
+export class InvalidArgumentError extends GeoparamError {
+  constructor(
+    readonly argument: string,
+    readonly value: unknown,
+    expectation: string,
+  ) {
+    super('INVALID_ARGUMENT', `${argument} must be ${expectation}, got ${describeValue(value)}`);
+  }
+}
+
+/** A name (parameterization, backend, experiment) that no registry knows. */
+export class UnknownNameError extends GeoparamError {
+  constructor(
+    readonly kind: string,
+    readonly value: string,
+    readonly known: readonly string[],
+  ) {
+    super('UNKNOWN_NAME', `unknown ${kind} ${JSON.stringify(value)}; known: ${known.join(', ')}`);
+  }
+}
+
+/** Two shapes that must agree do not. */
+export class ShapeMismatchError extends GeoparamError {
+  constructor(
+    readonly what: string,
+    readonly expected: readonly (number | null)[],
+    readonly actual: readonly number[],
+  ) {
+    super(
+      'SHAPE_MISMATCH',
+      `${what} must have shape [${expected.map((d) => (d === null ? '*' : String(d))).join(', ')}], got [${actual.join(', ')}]`,
+    );
+  }
+}
+
+/** A tensor that must be finite holds NaN or Infinity. */
+export class NonFiniteError extends GeoparamError {
+  constructor(
+    readonly what: string,
+    readonly index: number,
+    readonly value: number,
+  ) {
+    super('NON_FINITE', `${what} holds a non-finite value ${value} at flat index ${index}`);
+  }
+}
+
+/** A backend was asked for but cannot load here; the message says what to install. */
+export class BackendUnavailableError extends GeoparamError {
+  constructor(
+    readonly backend: string,
+    readonly reason: string,
+  ) {
+    super('BACKEND_UNAVAILABLE', `backend ${JSON.stringify(backend)} is unavailable: ${reason}`);
+  }
+}
+
+/** A conversion that cannot represent the given layer exactly. */
+export class ConversionError extends GeoparamError {
+  constructor(message: string) {
+    super('CONVERSION', message);
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  return String(value);
+}

@@ -1,0 +1,6 @@
+import './tfjs-setup';
+
+export * from './errors';
+export * from './validate';
+export * from './random';
+export * from './backends';
