@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProvider } from '@geoparam/core';
 
 /** The plain-JavaScript backend: slow, but runs anywhere tfjs-core does. */
@@ -7,6 +8,12 @@ export const cpuBackend: BackendProvider = {
   priority: 1,
   async load() {
     require('@tensorflow/tfjs-backend-cpu');
+  },
+  onActivate() {
+    // The cpu backend advertises tfjs-node on its first write; someone who picked cpu on purpose
+    // does not need that, and the CLI's stderr should not carry it.
+    const backend = tf.backend() as unknown as { firstUse?: boolean };
+    if ('firstUse' in backend) backend.firstUse = false;
   },
   async details() {
     return { implementation: '@tensorflow/tfjs-backend-cpu' };

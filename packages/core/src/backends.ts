@@ -18,6 +18,8 @@ export interface BackendProvider {
   load(): Promise<void>;
   /** Facts about the loaded backend (SIMD, threads, CUDA versions, ...). */
   details(): Promise<BackendDetails>;
+  /** Runs once the backend is tfjs's active one. */
+  onActivate?(): void;
 }
 
 export interface BackendReport {
@@ -80,6 +82,7 @@ export async function useBackend(name?: string): Promise<BackendReport> {
     throw new BackendUnavailableError(name, `tfjs could not initialize backend "${provider.tfjsName}"`);
   }
   await tf.ready();
+  provider.onActivate?.();
   active = { name: provider.name, tfjsName: provider.tfjsName, details: await provider.details() };
   return active;
 }

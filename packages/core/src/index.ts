@@ -4,3 +4,4 @@ export * from './errors';
 export * from './validate';
 export * from './random';
 export * from './backends';
+export * from './tidy';

@@ -1,0 +1,32 @@
+import '@geoparam/core';
+
+export * from './types';
+export { denseGeometry, conv2dGeometry, glorotLimit } from './geometry';
+export { hypersphericalToCartesian, cartesianToHyperspherical, type HypersphericalCoordinates } from './hyperspherical';
+export { Standard } from './standard';
+export { WeightNorm } from './weight-norm';
+export { BatchNorm, type BatchNormOptions } from './batch-norm';
+export { MeanOnlyBatchNorm, type MeanOnlyBatchNormOptions } from './mean-only-batch-norm';
+export { Geometric, type GeometricInit, type GeometricOptions } from './geometric';
+export type { InitOptions } from './base';
+export {
+  PARAMETERIZATION_NAMES,
+  createParameterization,
+  resolveParameterizationName,
+  type ParameterizationOptions,
+} from './registry';
+export {
+  ParameterizedLayer,
+  Dense,
+  Conv2D,
+  dense,
+  conv2d,
+  type Activation,
+  type ApplyOptions,
+  type PlainWeights,
+  type DenseOptions,
+  type Conv2DOptions,
+  type Padding,
+} from './layers';
+export { standard, weightNorm, batchNorm, meanOnlyBatchNorm, geometric, removeParameterizations } from './wrappers';
+export { InputMeanNormalization, inputMeanNormalization, type InputMeanNormalizationOptions } from './input-mean-normalization';

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeMismatchError, assertPositiveInteger , tidy } from '@geoparam/core';
+import { checkMomentum } from './batch-norm';
+import { updateRunning } from './base';
+import type { ApplyOptions } from './layers';
+
+export interface InputMeanNormalizationOptions {
+  /** Size of the last axis (features or channels). */
+  channels: number;
+  /** Running-mean momentum (0.99, as in the paper). */
+  momentum?: number;
+}
+
+/**
+ * IMN: subtracts the mean of each channel of a layer's input, parameter-free. Training uses the
+ * batch mean (over every axis but the last) and updates a running mean; inference uses the
+ * running mean.
+ */
+export class InputMeanNormalization {
+  readonly channels: number;
+  readonly momentum: number;
+  readonly movingMean: tf.Variable;
+
+  constructor(options: InputMeanNormalizationOptions) {
+    assertPositiveInteger('channels', options.channels);
+    this.channels = options.channels;
+    this.momentum = checkMomentum(options.momentum ?? 0.99);
+    const zeros = tf.zeros([options.channels]);
+    this.movingMean = tf.variable(zeros, false);
+    zeros.dispose();
+  }
+
+  get trainableVariables(): readonly tf.Variable[] {
+    return [];
+  }
+
+  apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
+    if (x.rank < 2 || x.shape[x.rank - 1] !== this.channels) {
+      throw new ShapeMismatchError('IMN input', [...Array(Math.max(x.rank - 1, 1)).fill(null), this.channels], x.shape);
+    }
+    return tidy(() => {
+      if (!options.training) return tf.sub(x, this.movingMean);
+      const axes = [...Array(x.rank - 1).keys()];
+      const mean = tf.mean(x, axes);
+      updateRunning(this.movingMean, mean, this.momentum);
+      return tf.sub(x, mean);
+    });
+  }
+
+  dispose(): void {
+    this.movingMean.dispose();
+  }
+}
+
+export function inputMeanNormalization(options: InputMeanNormalizationOptions): InputMeanNormalization {
+  return new InputMeanNormalization(options);
+}

@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@geoparam/core';
+import '@geoparam/backend-cpu/register';
+import '@geoparam/backend-wasm/register';
+import '@geoparam/backend-cuda/register';
+
+export interface Tolerance {
+  /** Absolute tolerance. */
+  atol: number;
+  /** Relative tolerance, against the expected value. */
+  rtol: number;
+}
+
+export interface BackendTestContext {
+  backend: string;
+  tolerance: Tolerance;
+}
+
+/** float32 everywhere; XNNPACK (wasm) and cuDNN sum in other orders than the JS kernels. */
+export const TOLERANCES: Record<string, Tolerance> = {
+  cpu: { atol: 1e-5, rtol: 1e-4 },
+  wasm: { atol: 2e-5, rtol: 2e-4 },
+  cuda: { atol: 1e-4, rtol: 1e-3 },
+};
+
+const ALL_BACKENDS = ['cpu', 'wasm', 'cuda'];
+
+/** Packages a backend needs; resolving them is synchronous, unlike loading. */
+const REQUIRED_PACKAGES: Record<string, string> = {
+  cpu: '@tensorflow/tfjs-backend-cpu',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cuda: '@tensorflow/tfjs-node-gpu',
+};
+
+function resolvable(pkg: string): boolean {
+  for (const from of [require.resolve('@geoparam/backend-cpu/package.json'), require.resolve('@geoparam/backend-wasm/package.json'), require.resolve('@geoparam/backend-cuda/package.json')]) {
+    try {
+      require.resolve(pkg, { paths: [from] });
+      return true;
+    } catch {
+      // try the next package's node_modules
+    }
+  }
+  return false;
+}
+
+/**
+ * Backends to test, and why each of the rest is skipped. `GEOPARAM_TEST_BACKENDS=cpu,wasm`
+ * narrows the set; a backend whose packages are missing is reported, never silently passed.
+ */
+export function backendPlan(): { run: string[]; skipped: Record<string, string> } {
+  const requested = process.env['GEOPARAM_TEST_BACKENDS']?.split(',').map((s) => s.trim()).filter(Boolean) ?? ALL_BACKENDS;
+  const run: string[] = [];
+  const skipped: Record<string, string> = {};
+  for (const name of ALL_BACKENDS) {
+    if (!requested.includes(name)) skipped[name] = 'not in GEOPARAM_TEST_BACKENDS';
+    else if (!resolvable(REQUIRED_PACKAGES[name]!)) skipped[name] = `${REQUIRED_PACKAGES[name]} is not installed`;
+    else run.push(name);
+  }
+  return { run, skipped };
+}
+
+/**
+ * Runs `body` once per available backend (tfjs's `describeWithFlags` in jest): selects the backend
+ * before the block, and fails any test that leaves tensors behind.
+ */
+export function describeEachBackend(name: string, body: (context: BackendTestContext) => void): void {
+  const { run, skipped } = backendPlan();
+  for (const backend of run) {
+    const context: BackendTestContext = { backend, tolerance: TOLERANCES[backend]! };
+    describe(`${name} [${backend}]`, () => {
+      let tensorsBefore = 0;
+      beforeAll(async () => {
+        await useBackend(backend);
+      });
+      beforeEach(() => {
+        tensorsBefore = tf.memory().numTensors;
+      });
+      afterEach(() => {
+        const leaked = tf.memory().numTensors - tensorsBefore;
+        if (leaked !== 0) throw new Error(`test on ${backend} changed the live tensor count by ${leaked}`);
+      });
+      body(context);
+    });
+  }
+  for (const [backend, reason] of Object.entries(skipped)) {
+    describe.skip(`${name} [${backend}] skipped: ${reason}`, () => {
+      it('needs the backend', () => undefined);
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './backends';
+export * from './compare';
+export * from './gradient-check';
