@@ -1,0 +1,2 @@
+export { main, createProgram, type Io } from './program';
+export { runPerturb, type PerturbOptions } from './commands/perturb';

@@ -1,0 +1,71 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { GeoparamError } from '@geoparam/core';
+import { BACKEND_CHOICES } from './backends';
+import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
+
+function parseNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError(`"${value}" is not a finite number.`);
+  return parsed;
+}
+
+function parseInteger(value: string): number {
+  const parsed = parseNumber(value);
+  if (!Number.isInteger(parsed)) throw new InvalidArgumentError(`"${value}" is not an integer.`);
+  return parsed;
+}
+
+function parseNumberList(value: string): number[] {
+  return value.split(',').map((part) => parseNumber(part.trim()));
+}
+
+function parseList(value: string): string[] {
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+export interface Io {
+  log: (line: string) => void;
+  error: (line: string) => void;
+}
+
+export function createProgram(io: Io): Command {
+  const program = new Command('geoparam')
+    .description('Geometric parameterization (GmP) and CAB analysis of ReLU networks (Chen & Ge, NeurIPS 2024)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.log(s.trimEnd()), writeErr: (s) => io.error(s.trimEnd()) });
+
+  program
+    .command('perturb')
+    .description('Figure 1: how far a ReLU unit\'s boundary turns and moves when every parameter is perturbed by δ, under SP, WN and GmP')
+    .option('--seed <n>', 'seed of the unit\'s weights', parseInteger, PERTURB_DEFAULTS.seed)
+    .option('--scale <s>', 'w, b ~ scale·N(0, 1)', parseNumber, PERTURB_DEFAULTS.scale)
+    .option('--deltas <list>', 'comma-separated perturbation sizes', parseNumberList, PERTURB_DEFAULTS.deltas)
+    .option('--methods <list>', 'comma-separated parameterizations (sp, wn, bn, mbn, gmp)', parseList, PERTURB_DEFAULTS.methods)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default(PERTURB_DEFAULTS.backend))
+    .option('--out <dir>', 'where results.json and the figure go', PERTURB_DEFAULTS.out)
+    .option('--json', 'print machine-readable results instead of tables', false)
+    .option('--no-figures', 'skip rendering the SVG/PNG figure')
+    .action(async (options) => runPerturb(options, io.log));
+
+  return program;
+}
+
+/** Runs the CLI; typed geoparam errors become one clear line and exit code 2. */
+export async function main(argv: string[], io: Io = { log: console.log, error: console.error }): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof GeoparamError) {
+      io.error(`geoparam: ${error.message}`);
+      return 2;
+    }
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      return (error as { exitCode: number }).exitCode;
+    }
+    throw error;
+  }
+}
