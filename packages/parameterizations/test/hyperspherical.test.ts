@@ -43,7 +43,7 @@ describeEachBackend('hyperspherical map', ({ tolerance }) => {
 
   it('keeps the angle ranges: polar in [0, pi], last in (-pi, pi]', () => tf.tidy(() => {
     const w = tf.randomNormal([6, 200], 0, 1, 'float32', 3) as tf.Tensor2D;
-    const { theta, radius } = cartesianToHyperspherical(w);
+    const { theta } = cartesianToHyperspherical(w);
     const values = theta.arraySync();
     for (let i = 0; i < 4; i++) for (const t of values[i]!) expect(t >= 0 && t <= Math.PI + 1e-6).toBe(true);
     expect(Math.min(...values[4]!)).toBeLessThan(-1);
