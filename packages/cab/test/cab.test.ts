@@ -52,7 +52,7 @@ describeEachBackend('CAB geometry', ({ tolerance }) => {
   });
 
   it('BN: the effective bias b - mu + sigma beta / gamma with running statistics', () => {
-    const layer = dense({ inputDim: 2, units: 1, parameterization: 'batchNorm', epsilon: 1e-3 });
+    const layer = dense({ inputDim: 2, units: 1, parameterization: 'batchNorm', epsilon: 1e-3, activation: 'linear' });
     setVariables(layer, { kernel: [3, 4], bias: [1], gamma: [2], beta: [1], movingMean: [2], movingVariance: [3] });
     const sigma = Math.sqrt(3 + 1e-3);
     const lambda = (1 - 2 + sigma / 2) / 5;
@@ -64,7 +64,7 @@ describeEachBackend('CAB geometry', ({ tolerance }) => {
     tf.tidy(() => {
       const phi = tf.tensor2d([s.location[0]!], [1, 2]);
       const linear = layer.apply(phi);
-      expectClose(linear, [[0]], { atol: 1e-5, rtol: 0 });
+      expectClose(linear, [0], { atol: 1e-5, rtol: 0 });
     });
     layer.dispose();
   });

@@ -34,10 +34,10 @@ describeEachBackend('checkGradients', () => {
 
   it('catches a wrong gradient', () => {
     // Identity forward, doubled backward: finite differences must disagree.
-    const wrong = tf.customGrad((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const wrong = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
       save([a]);
       return { value: tf.clone(a), gradFunc: (dy: tf.Tensor) => tf.mul(dy, 2) };
-    });
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
     const x = tf.tidy(() => tf.variable(tf.tensor1d([0.5, 1.5])));
     const result = checkGradients(() => tf.sum(wrong(x) as tf.Tensor), [x]);
     expect(result.maxError).toBeGreaterThan(0.3);
