@@ -27,6 +27,7 @@ export {
   type DenseOptions,
   type Conv2DOptions,
   type Padding,
+  type LayerConfig,
 } from './layers';
 export { standard, weightNorm, batchNorm, meanOnlyBatchNorm, geometric, removeParameterizations } from './wrappers';
 export { InputMeanNormalization, inputMeanNormalization, type InputMeanNormalizationOptions } from './input-mean-normalization';

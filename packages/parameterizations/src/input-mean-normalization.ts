@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeMismatchError, assertPositiveInteger , tidy } from '@geoparam/core';
+import { InvalidArgumentError, ShapeMismatchError, assertPositiveInteger, assertShape, tidy } from '@geoparam/core';
 import { checkMomentum } from './batch-norm';
 import { updateRunning } from './base';
 import type { ApplyOptions } from './layers';
@@ -45,6 +45,21 @@ export class InputMeanNormalization {
       updateRunning(this.movingMean, mean, this.momentum);
       return tf.sub(x, mean);
     });
+  }
+
+  getWeights(): Record<string, tf.Tensor> {
+    return { movingMean: tf.clone(this.movingMean) };
+  }
+
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    const value = weights['movingMean'];
+    if (!value) throw new InvalidArgumentError('weights', Object.keys(weights), 'to contain "movingMean"');
+    assertShape('weights.movingMean', value, [this.channels]);
+    this.movingMean.assign(value);
+  }
+
+  getConfig(): { type: 'imn'; channels: number; momentum: number } {
+    return { type: 'imn', channels: this.channels, momentum: this.momentum };
   }
 
   dispose(): void {

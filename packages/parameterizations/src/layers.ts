@@ -6,6 +6,29 @@ import type { LayerGeometry, LinearMap, Parameterization, ParameterizationName }
 
 export type Activation = 'relu' | 'linear';
 
+/** Parameterization settings that shape behaviour (not the seed, which only drew the initial weights). */
+function settingsOf(options: ParameterizationOptions): ParameterizationOptions {
+  const settings: ParameterizationOptions = {};
+  if (options.momentum !== undefined) settings.momentum = options.momentum;
+  if (options.epsilon !== undefined) settings.epsilon = options.epsilon;
+  if (options.init !== undefined) settings.init = options.init;
+  return settings;
+}
+
+export type LayerConfig =
+  | { type: 'dense'; inputDim: number; units: number; activation: Activation; parameterization: ParameterizationName; options: ParameterizationOptions }
+  | {
+      type: 'conv2d';
+      inputChannels: number;
+      filters: number;
+      kernelSize: [number, number];
+      strides: [number, number];
+      padding: Padding;
+      activation: Activation;
+      parameterization: ParameterizationName;
+      options: ParameterizationOptions;
+    };
+
 export interface ApplyOptions {
   training?: boolean;
 }
@@ -37,6 +60,7 @@ function checkActivation(activation: string): Activation {
 export abstract class ParameterizedLayer {
   readonly activation: Activation;
   private current: Parameterization;
+  private currentOptions: ParameterizationOptions;
 
   protected constructor(
     readonly geometry: LayerGeometry,
@@ -44,6 +68,14 @@ export abstract class ParameterizedLayer {
   ) {
     this.activation = checkActivation(options.activation ?? 'relu');
     this.current = createParameterization(options.parameterization ?? 'standard', geometry, options);
+    this.currentOptions = settingsOf(options);
+  }
+
+  /** Enough to rebuild the layer (weights aside): what a saved model stores. */
+  abstract getConfig(): LayerConfig;
+
+  protected baseConfig(): { activation: Activation; parameterization: ParameterizationName; options: ParameterizationOptions } {
+    return { activation: this.activation, parameterization: this.current.name, options: { ...this.currentOptions } };
   }
 
   get parameterization(): Parameterization {
@@ -123,6 +155,7 @@ export abstract class ParameterizedLayer {
     }
     this.current.dispose();
     this.current = next;
+    this.currentOptions = settingsOf(options);
     return this;
   }
 
@@ -156,6 +189,10 @@ export class Dense extends ParameterizedLayer {
   }
 
   protected readonly linear: LinearMap = (x, kernel) => tf.matMul(x as tf.Tensor2D, kernel);
+
+  getConfig(): LayerConfig {
+    return { type: 'dense', inputDim: this.geometry.fanIn, units: this.geometry.units, ...this.baseConfig() };
+  }
 
   protected checkInput(x: tf.Tensor): void {
     assertShape('dense input', x, [null, this.geometry.fanIn]);
@@ -194,6 +231,19 @@ export class Conv2D extends ParameterizedLayer {
 
   protected readonly linear: LinearMap = (x, kernel) =>
     tf.conv2d(x as tf.Tensor4D, tf.reshape(kernel, this.geometry.kernelShape as [number, number, number, number]) as tf.Tensor4D, this.strides, this.padding);
+
+  getConfig(): LayerConfig {
+    const [kh, kw, inputChannels] = this.geometry.kernelShape as [number, number, number, number];
+    return {
+      type: 'conv2d',
+      inputChannels,
+      filters: this.geometry.units,
+      kernelSize: [kh, kw],
+      strides: [...this.strides],
+      padding: this.padding,
+      ...this.baseConfig(),
+    };
+  }
 
   protected checkInput(x: tf.Tensor): void {
     const channels = this.geometry.kernelShape[2]!;

@@ -1,0 +1,16 @@
+export { Model, layerFromConfig, type Head, type ModelConfig, type ModelLayer, type ModelLayerConfig } from './model';
+export { mlp, type MlpOptions } from './mlp';
+export {
+  CheckpointError,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  loadModel,
+  saveModel,
+  readManifest,
+  readWeights,
+  packTensors,
+  unpackTensors,
+  sha256Hex,
+  type ModelManifest,
+} from './io';
+export { foldNegativeRadii, reparameterizeModel, toStandard, type ReparameterizeOptions } from './convert';
