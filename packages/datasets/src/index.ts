@@ -1,0 +1,11 @@
+export * from './errors';
+export { take, assertDataset, type Dataset } from './dataset';
+export * from './splits';
+export * from './standardizer';
+export * from './batches';
+export { parseNumericCsv, type NumericCsvOptions } from './csv';
+export { sha256, fetchVerified, defaultCacheDir, type FetchVerifiedOptions } from './download';
+export { resolveDataFile, type SourceOptions, type DataFileSpec } from './source';
+export * from './levy';
+export * from './banana';
+export * from './user-csv';

@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { CheckpointError, packTensors, readManifest, readWeights, saveModel, sha256Hex, unpackTensors, type Model } from '@geoparam/models';
+import type { Callback } from './callback';
+import type { History } from './history';
+
+export const TRAINING_STATE_FORMAT = 'geoparam-training-state';
+
+interface TensorFile {
+  file: string;
+  sha256: string;
+  entries: ReturnType<typeof packTensors>['entries'];
+}
+
+export interface TrainingState {
+  format: typeof TRAINING_STATE_FORMAT;
+  version: 1;
+  /** Epoch to continue, and how many of its batches are already done. */
+  epoch: number;
+  batchInEpoch: number;
+  step: number;
+  epochLossSum: number;
+  epochCount: number;
+  learningRate: number;
+  history: History;
+  best: { value: number; epoch: number } | null;
+  optimizer: TensorFile;
+  bestWeights: TensorFile | null;
+  callbacks: ({ json: unknown; tensors: TensorFile | null } | null)[];
+}
+
+async function writeTensors(dir: string, file: string, tensors: Record<string, tf.Tensor>): Promise<TensorFile> {
+  const { entries, bytes } = packTensors(tensors);
+  const tmp = path.join(dir, `${file}.tmp`);
+  await fs.writeFile(tmp, bytes);
+  await fs.rename(tmp, path.join(dir, file));
+  return { file, sha256: sha256Hex(bytes), entries };
+}
+
+async function readTensors(dir: string, info: TensorFile): Promise<Record<string, tf.Tensor>> {
+  const file = path.join(dir, info.file);
+  const bytes = new Uint8Array(await fs.readFile(file).catch(() => {
+    throw new CheckpointError(file, 'is missing');
+  }));
+  const actual = sha256Hex(bytes);
+  if (actual !== info.sha256) throw new CheckpointError(file, `checksum mismatch: expected ${info.sha256}, got ${actual}`);
+  return unpackTensors(info.entries, bytes, file);
+}
+
+export interface SaveStateInput {
+  model: Model;
+  optimizer: tf.Optimizer;
+  callbacks: Callback[];
+  bestWeights: Record<string, tf.Tensor> | null;
+  state: Omit<TrainingState, 'format' | 'version' | 'optimizer' | 'bestWeights' | 'callbacks'>;
+}
+
+/** Writes everything a run needs to continue: model, optimizer slots, best weights, callback state. */
+export async function saveTrainingState(dir: string, input: SaveStateInput): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await saveModel(input.model, path.join(dir, 'model'));
+  const optimizerWeights = await input.optimizer.getWeights();
+  const optimizer = await writeTensors(dir, 'optimizer.bin', Object.fromEntries(optimizerWeights.map((w, i) => [`${i}:${w.name}`, w.tensor])));
+  // getWeights hands out a fresh scalar for the iteration count; the slots are the optimizer's own.
+  optimizerWeights.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
+  const bestWeights = input.bestWeights ? await writeTensors(dir, 'best.bin', input.bestWeights) : null;
+  const callbacks: TrainingState['callbacks'] = [];
+  for (const [i, callback] of input.callbacks.entries()) {
+    const state = callback.getState?.();
+    if (!state) {
+      callbacks.push(null);
+      continue;
+    }
+    const tensors = state.tensors && Object.keys(state.tensors).length ? await writeTensors(dir, `callback-${i}.bin`, state.tensors) : null;
+    callbacks.push({ json: state.json, tensors });
+  }
+  const full: TrainingState = { format: TRAINING_STATE_FORMAT, version: 1, ...input.state, optimizer, bestWeights, callbacks };
+  const tmp = path.join(dir, 'training.json.tmp');
+  await fs.writeFile(tmp, JSON.stringify(full, null, 2) + '\n');
+  await fs.rename(tmp, path.join(dir, 'training.json'));
+}
+
+export interface RestoredState {
+  state: TrainingState;
+  bestWeights: Record<string, tf.Tensor> | null;
+}
+
+/** Loads a checkpoint into an existing model, optimizer and callbacks, verifying every file. */
+export async function restoreTrainingState(dir: string, model: Model, optimizer: tf.Optimizer, callbacks: Callback[]): Promise<RestoredState> {
+  const stateFile = path.join(dir, 'training.json');
+  let state: TrainingState;
+  try {
+    state = JSON.parse(await fs.readFile(stateFile, 'utf8')) as TrainingState;
+  } catch (error) {
+    throw new CheckpointError(stateFile, `cannot be read as JSON (${(error as NodeJS.ErrnoException).code ?? 'parse error'})`);
+  }
+  if (state.format !== TRAINING_STATE_FORMAT || state.version !== 1) throw new CheckpointError(stateFile, `is not a ${TRAINING_STATE_FORMAT} v1 file`);
+  const manifest = await readManifest(path.join(dir, 'model'));
+  if (JSON.stringify(manifest.config.layers) !== JSON.stringify(model.getConfig().layers)) {
+    throw new CheckpointError(path.join(dir, 'model', 'model.json'), 'was written for a different model architecture');
+  }
+  if (state.callbacks.length !== callbacks.length) {
+    throw new CheckpointError(stateFile, `holds ${state.callbacks.length} callback states but the run has ${callbacks.length} callbacks`);
+  }
+  const weights = await readWeights(path.join(dir, 'model'), manifest);
+  try {
+    model.setWeights(weights);
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+  const slots = await readTensors(dir, state.optimizer);
+  // tfjs optimizers restore their slots by position; the stored order is the order they gave.
+  const ordered = Object.entries(slots)
+    .sort(([a], [b]) => Number(a.split(':')[0]) - Number(b.split(':')[0]))
+    .map(([key, tensor]) => ({ name: key.slice(key.indexOf(':') + 1), tensor }));
+  await optimizer.setWeights(ordered);
+  tf.dispose(ordered.map((w) => w.tensor));
+  for (const [i, callback] of callbacks.entries()) {
+    const saved = state.callbacks[i];
+    if (!saved || !callback.setState) continue;
+    const tensors = saved.tensors ? await readTensors(dir, saved.tensors) : undefined;
+    callback.setState({ json: saved.json, ...(tensors ? { tensors } : {}) });
+  }
+  const bestWeights = state.bestWeights ? await readTensors(dir, state.bestWeights) : null;
+  return { state, bestWeights };
+}

@@ -1,0 +1,243 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, assertPositiveInteger } from '@geoparam/core';
+import { assertDataset, batches, type Dataset } from '@geoparam/datasets';
+import type { Model } from '@geoparam/models';
+import type { Callback, TrainingContext, TrainingParams } from './callback';
+import { restoreTrainingState, saveTrainingState } from './checkpoint';
+import { evaluate, toTensors } from './evaluate';
+import { appendLogs, emptyHistory, type History, type Logs, type StopReason } from './history';
+import { getLoss, type LossName } from './losses';
+import { getMetric, type MetricName } from './metrics';
+import { Monitor, type MonitorMode } from './monitor';
+import { createOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
+
+export interface FitData {
+  train: Dataset;
+  validation?: Dataset;
+}
+
+export interface FitOptions {
+  epochs: number;
+  /** Examples per step, or `full` for full-batch training. Default 32. */
+  batchSize?: number | 'full';
+  loss: LossName;
+  metrics?: MetricName[];
+  optimizer: OptimizerSpec;
+  callbacks?: Callback[];
+  /** Seeds the batch order; one seed makes a run repeatable on a backend. */
+  seed?: number;
+  shuffle?: boolean;
+  /** What the best-weights safety net tracks (default `val_loss` with validation data, else `loss`). */
+  monitor?: string;
+  monitorMode?: MonitorMode;
+  /** Also compute the metrics on the training set after each epoch (`rmse`, ...; costs a pass). */
+  trainMetrics?: boolean;
+  /** On SIGINT (Ctrl-C) or `signal` abort: write a checkpoint here after the current batch, then stop. */
+  checkpointDir?: string;
+  /** Continue a run from a checkpoint written by an interrupt. */
+  resumeFrom?: string;
+  /** Programmatic interrupt (same effect as SIGINT). */
+  signal?: AbortSignal;
+  /** Catch SIGINT while training (default true when `checkpointDir` is set). */
+  handleSigint?: boolean;
+}
+
+function snapshot(model: Model): Record<string, tf.Tensor> {
+  return model.getWeights();
+}
+
+function validateOptions(data: FitData, options: FitOptions): void {
+  assertDataset('data.train', data.train);
+  if (data.train.numExamples === 0) throw new InvalidArgumentError('data.train.numExamples', 0, 'positive');
+  if (data.validation) assertDataset('data.validation', data.validation);
+  assertPositiveInteger('epochs', options.epochs);
+  if (options.batchSize !== undefined && options.batchSize !== 'full') assertPositiveInteger('batchSize', options.batchSize);
+}
+
+/**
+ * Trains `model` on `data` (Keras' `fit`): one optimizer step per batch, validation at the end of
+ * every epoch, callbacks around each. A non-finite loss stops training and restores the best
+ * weights seen; an interrupt writes a checkpoint that `resumeFrom` continues.
+ */
+export async function fit(model: Model, data: FitData, options: FitOptions): Promise<History> {
+  validateOptions(data, options);
+  const lossFn = getLoss(options.loss);
+  const metricNames = options.metrics ?? [];
+  metricNames.forEach(getMetric);
+  const train = data.train;
+  const batchSize = options.batchSize === 'full' ? train.numExamples : Math.min(options.batchSize ?? 32, train.numExamples);
+  const params: TrainingParams = {
+    epochs: options.epochs,
+    batchSize,
+    stepsPerEpoch: Math.ceil(train.numExamples / batchSize),
+    numExamples: train.numExamples,
+    monitor: options.monitor ?? (data.validation ? 'val_loss' : 'loss'),
+    hasValidation: Boolean(data.validation),
+  };
+  const monitor = new Monitor(params.monitor, options.monitorMode);
+  const callbacks = options.callbacks ?? [];
+  const optimizer = createOptimizer(options.optimizer);
+  const variables = model.trainableVariables;
+
+  let history: History = emptyHistory();
+  let epoch = 0;
+  let step = 0;
+  let skipBatches = 0;
+  let epochLossSum = 0;
+  let epochCount = 0;
+  let best: { value: number; epoch: number } | null = null;
+  let bestWeights: Record<string, tf.Tensor> | null = null;
+  let stopReason: StopReason | null = null;
+  let stopMessage: string | undefined;
+  let interrupted = false;
+
+
+  const context: TrainingContext = {
+    model,
+    optimizer,
+    params,
+    get history() {
+      return history;
+    },
+    get epoch() {
+      return epoch;
+    },
+    get step() {
+      return step;
+    },
+    get learningRate() {
+      return getLearningRate(optimizer);
+    },
+    set learningRate(value: number) {
+      setLearningRate(optimizer, value);
+    },
+    stop(reason: StopReason, message?: string) {
+      stopReason ??= reason;
+      stopMessage ??= message;
+    },
+  };
+  for (const callback of callbacks) callback.setContext(context);
+
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  const catchSigint = options.handleSigint ?? Boolean(options.checkpointDir);
+  if (catchSigint) process.once('SIGINT', onInterrupt);
+  options.signal?.addEventListener('abort', onInterrupt, { once: true });
+
+  const restoreBest = () => {
+    if (bestWeights) model.setWeights(bestWeights);
+  };
+
+  try {
+    if (options.resumeFrom) {
+      const restored = await restoreTrainingState(options.resumeFrom, model, optimizer, callbacks);
+      ({ epoch, step, epochLossSum, epochCount, history, best } = restored.state);
+      skipBatches = restored.state.batchInEpoch;
+      bestWeights = restored.bestWeights;
+      setLearningRate(optimizer, restored.state.learningRate);
+      history.stopReason = 'completed';
+      delete history.message;
+    }
+    // The run's starting point is the fallback if the very first epoch already diverges.
+    bestWeights ??= snapshot(model);
+    for (const callback of callbacks) await callback.onTrainBegin?.({});
+    let lastYield = performance.now();
+    while (epoch < options.epochs && stopReason === null) {
+      if (skipBatches === 0) {
+        epochLossSum = 0;
+        epochCount = 0;
+        for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
+      }
+      let batchIndex = 0;
+      for (const batch of batches(train, { batchSize, shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch })) {
+        if (batchIndex < skipBatches) {
+          batchIndex++;
+          continue;
+        }
+        for (const callback of callbacks) await callback.onBatchBegin?.(batchIndex);
+        const cost = tf.tidy(() => {
+          const { x, y } = toTensors({ ...train, x: batch.x, y: batch.y, numExamples: batch.size }, 0, batch.size);
+          return optimizer.minimize(() => lossFn(model.logits(x, { training: true }), y), true, variables)!;
+        });
+        const loss = cost.dataSync()[0]!;
+        cost.dispose();
+        step++;
+        batchIndex++;
+        if (!Number.isFinite(loss)) {
+          restoreBest();
+          stopReason = 'nonFinite';
+          stopMessage = `loss became ${loss} at epoch ${epoch + 1}, step ${step}; restored the weights of ${best ? `epoch ${best.epoch + 1} (${monitor.key} ${best.value.toPrecision(5)})` : 'the start of training'}`;
+          break;
+        }
+        epochLossSum += loss * batch.size;
+        epochCount += batch.size;
+        for (const callback of callbacks) await callback.onBatchEnd?.(batchIndex - 1, { loss, size: batch.size });
+        if (performance.now() - lastYield > 50) {
+          // Let signals and timers through: a tight loop would never see Ctrl-C.
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+        if (interrupted) {
+          if (options.checkpointDir) {
+            await saveTrainingState(options.checkpointDir, {
+              model,
+              optimizer,
+              callbacks,
+              bestWeights,
+              state: { epoch, batchInEpoch: batchIndex, step, epochLossSum, epochCount, learningRate: getLearningRate(optimizer), history, best },
+            });
+          }
+          stopReason = 'interrupted';
+          stopMessage = options.checkpointDir
+            ? `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${options.checkpointDir}`
+            : `interrupted at epoch ${epoch + 1}, step ${step}`;
+          break;
+        }
+        if (stopReason !== null) break;
+      }
+      skipBatches = 0;
+      if (stopReason === 'nonFinite' || stopReason === 'interrupted') break;
+
+      const logs: Logs = { loss: epochLossSum / Math.max(epochCount, 1), lr: getLearningRate(optimizer) };
+      if (options.trainMetrics && metricNames.length) {
+        for (const [key, value] of Object.entries(evaluate(model, train, { metrics: metricNames }))) logs[key] = value;
+      }
+      if (data.validation) {
+        for (const [key, value] of Object.entries(evaluate(model, data.validation, { loss: options.loss, metrics: metricNames }))) logs[`val_${key}`] = value;
+      }
+      appendLogs(history, epoch, logs);
+      const watched = monitor.read(logs);
+      if (watched !== undefined && !Number.isFinite(watched)) {
+        restoreBest();
+        stopReason = 'nonFinite';
+        stopMessage = `${monitor.key} became ${watched} at epoch ${epoch + 1}; restored the best weights`;
+        break;
+      }
+      if (watched !== undefined && monitor.improved(watched, best?.value ?? monitor.worst)) {
+        best = { value: watched, epoch };
+        tf.dispose(Object.values(bestWeights ?? {}));
+        bestWeights = snapshot(model);
+      }
+      for (const callback of callbacks) await callback.onEpochEnd?.(epoch, logs);
+      epoch++;
+    }
+    history.steps = step;
+    history.stopReason = stopReason ?? 'completed';
+    if (stopMessage) history.message = stopMessage;
+    for (const callback of callbacks) await callback.onTrainEnd?.(history.history['loss']?.length ? lastLogs(history) : {});
+    return history;
+  } finally {
+    if (catchSigint) process.removeListener('SIGINT', onInterrupt);
+    options.signal?.removeEventListener('abort', onInterrupt);
+    tf.dispose(Object.values(bestWeights ?? {}));
+    for (const callback of callbacks) callback.dispose?.();
+    optimizer.dispose();
+  }
+}
+
+function lastLogs(history: History): Logs {
+  const logs: Logs = {};
+  for (const [key, values] of Object.entries(history.history)) logs[key] = values[values.length - 1]!;
+  return logs;
+}

@@ -1,0 +1,16 @@
+export { fit, type FitData, type FitOptions } from './fit';
+export { evaluate, type EvaluateOptions } from './evaluate';
+export { Callback, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
+export { type History, type Logs, type StopReason } from './history';
+export { Monitor, type MonitorMode } from './monitor';
+export { getLoss, LOSS_NAMES, type LossFn, type LossName } from './losses';
+export { getMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics';
+export { createOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
+export { saveTrainingState, restoreTrainingState, TRAINING_STATE_FORMAT, type TrainingState } from './checkpoint';
+export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint';
+export { CsvLogger, JsonLogger } from './callbacks/loggers';
+export { ProgressBar, type ProgressBarOptions } from './callbacks/progress-bar';
+export { CabTracker, type CabRecord, type CabStabilityRecord, type CabTrackerOptions } from './callbacks/cab-tracker';
+export { LambdaCallback } from './callbacks/lambda';

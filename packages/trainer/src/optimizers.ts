@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, UnknownNameError } from '@geoparam/core';
+
+export type OptimizerSpec =
+  | { name: 'adam'; learningRate: number; beta1?: number; beta2?: number; epsilon?: number }
+  | { name: 'sgd'; learningRate: number; momentum?: number; nesterov?: boolean };
+
+export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
+  if (!(spec.learningRate > 0 && Number.isFinite(spec.learningRate))) {
+    throw new InvalidArgumentError('optimizer.learningRate', spec.learningRate, 'a positive finite number');
+  }
+  switch (spec.name) {
+    case 'adam':
+      // Keras' epsilon (1e-7), as in the reference code, rather than tfjs' backend epsilon.
+      return tf.train.adam(spec.learningRate, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-7);
+    case 'sgd': {
+      const momentum = spec.momentum ?? 0;
+      if (!(momentum >= 0 && momentum < 1)) throw new InvalidArgumentError('optimizer.momentum', momentum, 'in [0, 1)');
+      return momentum > 0 ? tf.train.momentum(spec.learningRate, momentum, spec.nesterov ?? false) : tf.train.sgd(spec.learningRate);
+    }
+    default:
+      throw new UnknownNameError('optimizer', (spec as { name: string }).name, ['adam', 'sgd']);
+  }
+}
+
+/** tfjs reads `learningRate` on every step; SGD also caches it as a scalar that `setLearningRate` renews. */
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const target = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof target.setLearningRate === 'function') target.setLearningRate(learningRate);
+  else target.learningRate = learningRate;
+}
+
+export function getLearningRate(optimizer: tf.Optimizer): number {
+  return (optimizer as unknown as { learningRate: number }).learningRate;
+}

@@ -1,0 +1,29 @@
+import type { Dataset } from '@geoparam/datasets';
+import { SeedStream } from '@geoparam/core';
+
+/** y = 2 x0 - x1 + 0.5 + noise: learnable by a small MLP in a few epochs. */
+export function linearData(n: number, seed = 1): Dataset {
+  const s = new SeedStream(seed);
+  const x = new Float32Array(n * 2);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[2 * i] = s.normal();
+    x[2 * i + 1] = s.normal();
+    y[i] = 2 * x[2 * i]! - x[2 * i + 1]! + 0.5 + 0.01 * s.normal();
+  }
+  return { x, y, numExamples: n, numFeatures: 2, numTargets: 1 };
+}
+
+/** Two Gaussian blobs, labels 0/1. */
+export function blobs(n: number, seed = 2): Dataset {
+  const s = new SeedStream(seed);
+  const x = new Float32Array(n * 2);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    x[2 * i] = s.normal() * 0.5 + (label ? 1.5 : -1.5);
+    x[2 * i + 1] = s.normal() * 0.5;
+    y[i] = label;
+  }
+  return { x, y, numExamples: n, numFeatures: 2, numTargets: 1 };
+}

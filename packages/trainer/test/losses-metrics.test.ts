@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { UnknownNameError } from '@geoparam/core';
+import { mlp } from '@geoparam/models';
+import { evaluate, getLoss, getMetric } from '@geoparam/trainer';
+import { describeEachBackend, expectClose } from '@geoparam/test-utils';
+
+describeEachBackend('losses', ({ tolerance }) => {
+  it('computes MAE, MSE and stable cross-entropies from logits', () => {
+    tf.tidy(() => {
+      const logits = tf.tensor2d([[1], [-2], [3]]);
+      const targets = tf.tensor2d([[0], [1], [3]]);
+      expectClose(getLoss('mae')(logits, targets), [(1 + 3 + 0) / 3], tolerance);
+      expectClose(getLoss('mse')(logits, targets), [(1 + 9 + 0) / 3], tolerance);
+      const p = (z: number) => 1 / (1 + Math.exp(-z));
+      const bce = -(Math.log(1 - p(1)) + Math.log(p(-2)) + Math.log(1 - p(3)) * 0 + Math.log(p(3))) / 3;
+      expectClose(getLoss('binaryCrossentropy')(logits, tf.tensor2d([[0], [1], [1]])), [bce], tolerance);
+      // A logit of 200 would overflow exp() in a naive formula.
+      const extreme = getLoss('binaryCrossentropy')(tf.tensor2d([[200], [-200]]), tf.tensor2d([[0], [1]]));
+      expectClose(extreme, [200], { atol: 1e-3, rtol: 1e-6 });
+      const scores = tf.tensor2d([[2, 0, -1], [0, 1, 0]]);
+      const lse = (v: number[]) => Math.log(v.reduce((s, x) => s + Math.exp(x), 0));
+      const expected = ((lse([2, 0, -1]) - 2) + (lse([0, 1, 0]) - 0)) / 2;
+      expectClose(getLoss('softmaxCrossentropy')(scores, tf.tensor2d([[0], [2]])), [expected], tolerance);
+      expectClose(getLoss('softmaxCrossentropy')(scores, tf.tensor2d([[1, 0, 0], [0, 0, 1]])), [expected], tolerance);
+    });
+  });
+
+  it('names unknown losses and metrics', () => {
+    expect(() => getLoss('hinge')).toThrow(UnknownNameError);
+    expect(() => getMetric('auc')).toThrow(/unknown metric "auc"; known: mse, rmse, mae, accuracy/);
+  });
+
+  it('evaluates RMSE over the whole set regardless of batch size, and accuracy for sigmoid heads', () => {
+    const model = mlp({ inputDim: 1, hidden: [3], seed: 1 });
+    const data = { x: Float32Array.from([0, 1, 2, 3, 4]), y: Float32Array.from([1, 0, 2, 5, -1]), numExamples: 5, numFeatures: 1, numTargets: 1 };
+    const whole = evaluate(model, data, { loss: 'mse', metrics: ['rmse', 'mae'], batchSize: 5 });
+    const pieces = evaluate(model, data, { loss: 'mse', metrics: ['rmse', 'mae'], batchSize: 2 });
+    expect(pieces['rmse']).toBeCloseTo(whole['rmse']!, 5);
+    expect(pieces['loss']).toBeCloseTo(whole['loss']!, 5);
+    expect(whole['rmse']).toBeCloseTo(Math.sqrt(whole['loss']!), 5);
+    model.dispose();
+    const classifier = mlp({ inputDim: 1, hidden: [2], head: 'sigmoid', seed: 2 });
+    tf.tidy(() => {
+      const out = classifier.logits(tf.tensor2d([[-1], [0.5], [2]])).dataSync();
+      const labels = Float32Array.from(out, (z) => (z > 0 ? 1 : 0));
+      labels[0] = 1 - labels[0]!;
+      const acc = evaluate(classifier, { x: Float32Array.from([-1, 0.5, 2]), y: labels, numExamples: 3, numFeatures: 1, numTargets: 1 }, { metrics: ['accuracy'] });
+      expect(acc['accuracy']).toBeCloseTo(2 / 3, 6);
+    });
+    classifier.dispose();
+  });
+});
