@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GeoparamError } from '@geoparam/core';
 import { BACKEND_CHOICES } from './backends';
+import { InterruptedError } from './experiments/runner';
+import * as path from 'node:path';
 import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
+import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
 
 function parseNumber(value: string): number {
   const parsed = Number(value);
@@ -12,6 +15,12 @@ function parseNumber(value: string): number {
 function parseInteger(value: string): number {
   const parsed = parseNumber(value);
   if (!Number.isInteger(parsed)) throw new InvalidArgumentError(`"${value}" is not an integer.`);
+  return parsed;
+}
+
+function parsePositiveInteger(value: string): number {
+  const parsed = parseInteger(value);
+  if (parsed <= 0) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
   return parsed;
 }
 
@@ -48,6 +57,32 @@ export function createProgram(io: Io): Command {
     .option('--no-figures', 'skip rendering the SVG/PNG figure')
     .action(async (options) => runPerturb(options, io.log));
 
+  const reproduce = program.command('reproduce').description('reproduce an experiment of the paper');
+  for (const experiment of ['levy', 'banana'] as const) {
+    const defaults = EXPERIMENT_DEFAULTS[experiment];
+    const command = reproduce
+      .command(experiment)
+      .description(
+        experiment === 'levy'
+          ? 'Figure 2: 1-D Levy regression with SP, WN, BN and GmP, CAB evolution and stability'
+          : 'Figure 3: 2-D Banana classification with SP, WN, BN and GmP, CAB trajectories, decision boundary and stability',
+      )
+      .option('--seed <n>', 'seed of data, initialization and batch order', parseInteger, 0)
+      .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
+      .option('--methods <list>', 'comma-separated methods (sp, wn, bn, mbn, gmp)', parseList, ['sp', 'wn', 'bn', 'gmp'])
+      .option('--out <dir>', 'where results.json, manifest.json and the figures go', path.join('geoparam-out', experiment))
+      .option('--epochs <n>', `maximum epochs (paper: ${defaults.epochs})`, parsePositiveInteger, defaults.epochs)
+      .addOption(new Option('--protocol <name>', 'what LR schedule and early stopping watch').choices(['validation', 'paper']).default('validation'))
+      .option('--stability-steps <n>', 'steps recorded in the lr 0.1 stability run', parsePositiveInteger, defaults.stabilitySteps)
+      .option('--json', 'print results.json instead of the table', false)
+      .option('--no-figures', 'skip rendering the SVG/PNG figures')
+      .option('--resume', 'continue an interrupted run from its checkpoint in --out', false);
+    if (experiment === 'banana') {
+      command.option('--data-dir <path>', 'a local banana.csv or its directory (default: download once, verify sha256, cache)');
+    }
+    command.action(async (options) => runReproduce(experiment, options, io.log));
+  }
+
   return program;
 }
 
@@ -58,6 +93,10 @@ export async function main(argv: string[], io: Io = { log: console.log, error: c
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      io.error(`geoparam: ${error.message}; rerun the same command with --resume to continue`);
+      return 130;
+    }
     if (error instanceof GeoparamError) {
       io.error(`geoparam: ${error.message}`);
       return 2;

@@ -29,8 +29,9 @@ test('every public package is a workspace:* devDependency of release-check', () 
   }
   if (problems.length > 0) {
     throw new Error(
-      `${manifestPath} devDependencies are out of sync with the public packages (nx builds only ` +
-        `release-check's dependencies before its test), then run pnpm install:\n  - ${problems.join('\n  - ')}`,
+      `${manifestPath} devDependencies are out of sync with the public packages. nx builds only ` +
+        `release-check's dependencies before its test, so fix these (then run \`npx -y pnpm@12.21.0 install\`):\n` +
+        `  - ${problems.join('\n  - ')}`,
     );
   }
 });

@@ -1,10 +1,10 @@
 // Runs publint's Node API on one packed tarball and prints one JSON line:
-//   { "name": ..., "messages": [{ "type", "code", "path", "text" }] }
+//   { "name": ..., "messages": [{ "type", "code", "path", "text" }] }  (path like pkg.exports["."].types)
 // publint is ESM-only; running it in its own Node process keeps jest's CommonJS sandbox out of it.
 // Usage: node run-publint.mjs <tarball.tgz>
 import { readFile } from 'node:fs/promises';
 import { publint } from 'publint';
-import { formatMessage } from 'publint/utils';
+import { formatMessage, formatMessagePath } from 'publint/utils';
 
 const tarballPath = process.argv[2];
 if (!tarballPath) {
@@ -21,7 +21,7 @@ const result = {
   messages: messages.map((message) => ({
     type: message.type,
     code: message.code,
-    path: message.path,
+    path: formatMessagePath(message.path),
     text: formatMessage(message, pkg, { color: false }) ?? message.code,
   })),
 };

@@ -1,6 +1,6 @@
 // Shared helpers for the release checks: the workspace's package list, child processes with
 // captured output, temp dirs and `pnpm pack`.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,24 +87,44 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
 }
 
+export interface RunOptions {
+  cwd: string;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Send stdout to this file instead of a pipe (and read it back). For tools that call
+   * process.exit() right after writing a large output: writes to a pipe are asynchronous and get
+   * cut off (attw's JSON stopped at 64 KiB), writes to a file are not.
+   */
+  stdoutFile?: string;
+}
+
 /** Runs a command without a shell and captures its output; never rejects on a non-zero exit. */
-export function run(
-  command: string,
-  args: readonly string[],
-  options: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
-): Promise<RunResult> {
+export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const display = [command, ...args].map((part) => (/\s/.test(part) ? JSON.stringify(part) : part)).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? childEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stdoutFd = options.stdoutFile === undefined ? undefined : fs.openSync(options.stdoutFile, 'w');
+    let fdOpen = stdoutFd !== undefined;
+    // The child gets its own copy of the descriptor, so ours can close as soon as it is spawned.
+    const closeStdoutFd = () => {
+      if (fdOpen && stdoutFd !== undefined) fs.closeSync(stdoutFd);
+      fdOpen = false;
+    };
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, {
+        cwd: options.cwd,
+        env: options.env ?? childEnv(),
+        stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+      });
+    } finally {
+      closeStdoutFd();
+    }
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -118,6 +138,7 @@ export function run(
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (options.stdoutFile !== undefined) stdout = fs.readFileSync(options.stdoutFile, 'utf8');
       resolve({ command: display, cwd: options.cwd, code, signal, stdout, stderr, durationMs: Date.now() - started });
     });
   });
@@ -141,7 +162,7 @@ export async function runOrThrow(
   what: string,
   command: string,
   args: readonly string[],
-  options: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  options: RunOptions,
 ): Promise<RunResult> {
   const result = await run(command, args, options);
   if (result.code !== 0) throw new Error(`${what} failed:\n${describeRun(result)}`);
@@ -184,10 +205,18 @@ export interface Packed {
 export async function pack(pkg: WorkspacePackage, destRoot: string): Promise<Packed> {
   const dest = path.join(destRoot, pkg.folder);
   fs.mkdirSync(dest, { recursive: true });
-  const result = await runOrThrow(`pnpm pack of ${pkg.name}`, 'npx', [...PNPM, 'pack', '--pack-destination', dest], {
-    cwd: pkg.dir,
-    timeoutMs: 120_000,
-  });
+  const args = [...PNPM, 'pack', '--pack-destination', dest];
+  // pmOnFail=ignore: pnpm 12 otherwise tries to resolve the root `packageManager` pin, which the
+  // registry does not publish; with several pnpm processes at once that intermittently failed with
+  // ERR_PNPM_BAD_CONFIG_DEP (@pnpm/exe.netbsd-x64 404). Packing does not need the pin.
+  const env = childEnv({ PNPM_CONFIG_PM_ON_FAIL: 'ignore' });
+  let result = await run('npx', args, { cwd: pkg.dir, timeoutMs: 120_000, env });
+  for (let attempt = 2; attempt <= 3 && result.code !== 0 && /ERR_PNPM_BAD_CONFIG_DEP/.test(result.stderr + result.stdout); attempt++) {
+    console.log(`[release-check] pnpm pack of ${pkg.name} hit ERR_PNPM_BAD_CONFIG_DEP; retry ${attempt}/3`);
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    result = await run('npx', args, { cwd: pkg.dir, timeoutMs: 120_000, env });
+  }
+  if (result.code !== 0) throw new Error(`pnpm pack of ${pkg.name} failed:\n${describeRun(result)}`);
   const tarballs = fs.readdirSync(dest).filter((file) => file.endsWith('.tgz'));
   if (tarballs.length !== 1) {
     throw new Error(`pnpm pack of ${pkg.name} left ${tarballs.length} tarballs in ${dest} (expected 1):\n${describeRun(result)}`);
@@ -201,7 +230,7 @@ export async function pack(pkg: WorkspacePackage, destRoot: string): Promise<Pac
 }
 
 /** Packs several packages, a few at a time; a failure is kept per package instead of aborting all. */
-export async function packAll(pkgs: readonly WorkspacePackage[], destRoot: string, concurrency = 4): Promise<Map<string, Packed | Error>> {
+export async function packAll(pkgs: readonly WorkspacePackage[], destRoot: string, concurrency = 2): Promise<Map<string, Packed | Error>> {
   const results = new Map<string, Packed | Error>();
   const queue = [...pkgs];
   const worker = async () => {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@geoparam/core';
 import { snapshotOf, snapshotStability, type BoundarySnapshot } from '@geoparam/cab';
 import type { ParameterizedLayer } from '@geoparam/parameterizations';
-import { Callback } from '../callback';
+import { Callback, type CallbackState } from '../callback';
 
 export interface CabRecord {
   step: number;
@@ -67,7 +67,20 @@ export class CabTracker extends Callback {
   }
 
   override onTrainBegin(): void {
-    this.record();
+    // A resumed run already holds its records up to the checkpoint.
+    if (this.count === 0) this.record();
+  }
+
+  override getState(): CallbackState {
+    return { json: { records: this.records, stability: this.stability, previous: this.previous, count: this.count } };
+  }
+
+  override setState(state: CallbackState): void {
+    const json = state.json as { records: CabRecord[]; stability: CabStabilityRecord[]; previous: BoundarySnapshot[] | null; count: number };
+    this.records.splice(0, this.records.length, ...json.records);
+    this.stability.splice(0, this.stability.length, ...json.stability);
+    this.previous = json.previous;
+    this.count = json.count;
   }
 
   override onBatchEnd(): void {

@@ -1,0 +1,38 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendReport } from '@geoparam/core';
+
+function versionOf(pkg: string): string | null {
+  try {
+    return (JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+/** What a reader needs to trust or rerun a result: versions, backend, machine, seed, settings. */
+export function runManifest(backend: BackendReport, settings: Record<string, unknown>) {
+  const packages = ['@geoparam/cli', '@geoparam/core', '@geoparam/parameterizations', '@geoparam/cab', '@geoparam/models', '@geoparam/trainer', '@geoparam/datasets'];
+  return {
+    command: ['geoparam', ...process.argv.slice(2)].join(' '),
+    date: new Date().toISOString(),
+    versions: {
+      node: process.version,
+      tfjsCore: tf.version_core,
+      ...Object.fromEntries(packages.map((p) => [p, versionOf(p)])),
+    },
+    backend,
+    machine: { platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    settings,
+  };
+}
+
+export function writeJson(dir: string, name: string, value: unknown): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + '\n');
+  fs.renameSync(`${file}.tmp`, file);
+  return file;
+}

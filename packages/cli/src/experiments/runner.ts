@@ -1,0 +1,156 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { GeoparamError } from '@geoparam/core';
+import type { Dataset } from '@geoparam/datasets';
+import type { Model } from '@geoparam/models';
+import type { ParameterizationName } from '@geoparam/parameterizations';
+import {
+  CabTracker,
+  EarlyStopping,
+  ProgressBar,
+  ReduceLROnPlateau,
+  evaluate,
+  fit,
+  type CabRecord,
+  type Callback,
+  type FitOptions,
+  type History,
+} from '@geoparam/trainer';
+import { METHOD_LABELS } from '../labels';
+
+export type Protocol = 'validation' | 'paper';
+
+/** A run stopped by Ctrl-C; its checkpoint and finished methods are on disk for `--resume`. */
+export class InterruptedError extends GeoparamError {
+  constructor(message: string) {
+    super('INTERRUPTED', message);
+  }
+}
+
+export interface Schedule {
+  /** What ReduceLROnPlateau and EarlyStopping watch. */
+  monitor: string;
+  reducePatience: number;
+  stopPatience: number;
+  factor: number;
+}
+
+export interface MethodSpec {
+  method: ParameterizationName;
+  learningRate: number;
+}
+
+export interface MethodOutcome {
+  method: ParameterizationName;
+  label: string;
+  lr: number;
+  epochs: number;
+  stopReason: string;
+  testMetric: number;
+  wallSeconds: number;
+  history: History;
+  /** Per epoch (or step), every ReLU unit's boundary. */
+  trajectory: CabRecord[];
+}
+
+export interface TrainSpec {
+  buildModel(method: ParameterizationName): Model;
+  train: Dataset;
+  validation?: Dataset;
+  test: Dataset;
+  fit: Omit<FitOptions, 'optimizer' | 'callbacks' | 'checkpointDir' | 'resumeFrom' | 'monitor'>;
+  schedule: Schedule;
+  testMetric: 'rmse' | 'accuracy';
+  /** Called with the trained model before it is disposed (predictions for figures). */
+  inspect?(method: ParameterizationName, model: Model, phase: 'initial' | 'final'): void;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Trains one method with the experiment's schedule. With `checkpointDir`, Ctrl-C leaves a
+ * checkpoint there, and a later call with `resume` continues it.
+ */
+export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpointDir: string, resume: boolean): Promise<MethodOutcome> {
+  const model = spec.buildModel(method.method);
+  try {
+    spec.inspect?.(method.method, model, 'initial');
+    const tracker = new CabTracker({ every: 'epoch' });
+    const callbacks: Callback[] = [
+      new ReduceLROnPlateau({ monitor: spec.schedule.monitor, factor: spec.schedule.factor, patience: spec.schedule.reducePatience }),
+      new EarlyStopping({ monitor: spec.schedule.monitor, patience: spec.schedule.stopPatience, restoreBestWeights: true }),
+      tracker,
+      new ProgressBar({ label: (METHOD_LABELS[method.method] ?? method.method).padEnd(6) }),
+    ];
+    const resumeFrom = resume && (await exists(path.join(checkpointDir, 'training.json'))) ? checkpointDir : undefined;
+    const started = performance.now();
+    const history = await fit(
+      model,
+      { train: spec.train, ...(spec.validation ? { validation: spec.validation } : {}) },
+      {
+        ...spec.fit,
+        optimizer: { name: 'adam', learningRate: method.learningRate },
+        monitor: spec.schedule.monitor,
+        callbacks,
+        checkpointDir,
+        ...(resumeFrom ? { resumeFrom } : {}),
+      },
+    );
+    if (history.stopReason === 'interrupted') throw new InterruptedError(history.message ?? 'interrupted');
+    await fs.rm(checkpointDir, { recursive: true, force: true });
+    const metric = evaluate(model, spec.test, { metrics: [spec.testMetric] })[spec.testMetric]!;
+    spec.inspect?.(method.method, model, 'final');
+    return {
+      method: method.method,
+      label: METHOD_LABELS[method.method] ?? method.method,
+      lr: method.learningRate,
+      epochs: history.epoch.length,
+      stopReason: history.stopReason,
+      testMetric: metric,
+      wallSeconds: (performance.now() - started) / 1000,
+      history,
+      trajectory: tracker.records,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface StabilityOutcome {
+  perStep: number[];
+  max: number;
+  maxLocationShift: number[];
+  maxAngleChange: number[];
+}
+
+/** Fig 2(c)/3(i): train at one learning rate and record every step's largest boundary move. */
+export async function stabilityRun(
+  spec: TrainSpec,
+  method: ParameterizationName,
+  learningRate: number,
+  steps: number,
+  metric: 'maxLocationShift' | 'maxAngleChange',
+): Promise<StabilityOutcome> {
+  const model = spec.buildModel(method);
+  try {
+    const tracker = new CabTracker({ every: 'step', maxRecords: steps, stabilityOnly: true });
+    const batchSize = spec.fit.batchSize === 'full' || spec.fit.batchSize === undefined ? spec.train.numExamples : spec.fit.batchSize;
+    const stepsPerEpoch = Math.ceil(spec.train.numExamples / Math.min(batchSize, spec.train.numExamples));
+    await fit(model, { train: spec.train }, { ...spec.fit, epochs: Math.ceil(steps / stepsPerEpoch), optimizer: { name: 'adam', learningRate }, callbacks: [tracker] });
+    const series = tracker.stability.slice(0, steps);
+    const perStep = series.map((s) => s[metric]);
+    return {
+      perStep,
+      max: perStep.reduce((m, v) => (Number.isNaN(v) || v > m ? v : m), 0),
+      maxLocationShift: series.map((s) => s.maxLocationShift),
+      maxAngleChange: series.map((s) => s.maxAngleChange),
+    };
+  } finally {
+    model.dispose();
+  }
+}

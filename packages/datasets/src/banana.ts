@@ -1,0 +1,94 @@
+import { InvalidArgumentError, SeedStream, assertFiniteNumber, assertPositiveInteger } from '@geoparam/core';
+import { take, type Dataset } from './dataset';
+import { parseNumericCsvWithLines } from './csv';
+import { DatasetError } from './errors';
+import { readText, resolveDataFile, type SourceOptions } from './source';
+import { carveValidation, shuffledIndices, trainTestSplit } from './splits';
+import { Standardizer } from './standardizer';
+
+/**
+ * The 2-D Banana set as used by the paper's official code (`2d_banana/2d_banana.csv`, CRLF line
+ * endings, columns At1,At2,Class with Class in {-1, 1}; 2924 of -1, 2376 of 1).
+ */
+export const BANANA = {
+  url: 'https://raw.githubusercontent.com/Wenlin-Chen/geometric-parameterization/master/2d_banana/2d_banana.csv',
+  sha256: 'c76502bdf63e4f74e0290bd98da2c425aab247c919cee6dfbfe856694c484e55',
+  fileName: 'banana.csv',
+  rows: 5300,
+} as const;
+
+const FEATURES = ['At1', 'At2'];
+
+/** All 5300 points: x = [At1, At2], y = 1 for Class 1 and 0 for Class -1 (as the notebook does). */
+export async function loadBanana(o: SourceOptions & { verify?: boolean } = {}): Promise<Dataset> {
+  const file = await resolveDataFile({ ...BANANA, alternativeNames: ['2d_banana.csv'] }, o);
+  const { dataset, lines } = parseNumericCsvWithLines(await readText(file), { file, targetColumn: 'Class' });
+  if (dataset.featureNames?.join(',') !== FEATURES.join(',')) {
+    throw new DatasetError(`expected the columns At1,At2,Class, got ${[...(dataset.featureNames ?? []), 'Class'].join(',')}`, {
+      file,
+      row: 1,
+    });
+  }
+  const y = dataset.y;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] === -1) y[i] = 0;
+    else if (y[i] !== 1) {
+      throw new DatasetError(`Class must be -1 or 1, got ${y[i]}`, { file, row: lines[i], column: 'Class', columnIndex: 3, value: String(y[i]) });
+    }
+  }
+  return dataset;
+}
+
+export interface BananaExperimentOptions {
+  /** Seeds the subsample, the split and the validation carve (default 0). */
+  seed?: number;
+  /** Points drawn without replacement from the full set (default 1000, as in the paper). */
+  subsample?: number;
+  /** Share of the subsample held out for testing (default 0.2: 800 train / 200 test). */
+  testFraction?: number;
+  /** Share of the *training* split held out for validation (default 0: none). */
+  validationFraction?: number;
+}
+
+/**
+ * Figure 3's data: draw `subsample` points, split train/test, optionally carve a validation set
+ * out of train, and standardize the features with statistics of the (final) training set only.
+ *
+ * Reference notebook (`2d_banana/2d_banana.ipynb`): `np.random.choice(5300, 1000, replace=False)`
+ * after `np.random.seed(0)`, then sklearn `train_test_split(test_size=0.2, random_state=0)`, then
+ * `(x - mean) / std` with `tf.reduce_mean` / `tf.math.reduce_std` of x_train (population std).
+ * Deliberate differences: every random choice here comes from the project's SeedStream, so the
+ * 1000 points and the split differ from numpy's/sklearn's (same sizes and distribution); and the
+ * notebook early-stops on the test set (`validation_data=(x_test, y_test)`), while here a
+ * validation set, when wanted, is carved out of the training split so the test set stays unseen.
+ */
+export function bananaExperiment(
+  full: Dataset,
+  o: BananaExperimentOptions = {},
+): { train: Dataset; validation?: Dataset; test: Dataset; standardizer: Standardizer } {
+  const seed = o.seed ?? 0;
+  assertFiniteNumber('seed', seed);
+  const subsample = o.subsample ?? 1000;
+  assertPositiveInteger('subsample', subsample);
+  if (subsample > full.numExamples) {
+    throw new InvalidArgumentError('subsample', subsample, `at most the ${full.numExamples} examples of the dataset`);
+  }
+  const validationFraction = o.validationFraction ?? 0;
+  if (typeof validationFraction !== 'number' || !(validationFraction >= 0 && validationFraction < 1)) {
+    throw new InvalidArgumentError('validationFraction', validationFraction, 'a number in [0, 1)');
+  }
+  const seeds = new SeedStream(seed);
+  const points = take(full, shuffledIndices(full.numExamples, seeds.next()).subarray(0, subsample));
+  const split = trainTestSplit(points, { testFraction: o.testFraction ?? 0.2, seed: seeds.next() });
+  const carveSeed = seeds.next();
+  const { train, validation } =
+    validationFraction > 0 ? carveValidation(split.train, { validationFraction, seed: carveSeed }) : { train: split.train, validation: undefined };
+  const standardizer = Standardizer.fit(train);
+  const result: { train: Dataset; validation?: Dataset; test: Dataset; standardizer: Standardizer } = {
+    train: standardizer.transform(train),
+    test: standardizer.transform(split.test),
+    standardizer,
+  };
+  if (validation) result.validation = standardizer.transform(validation);
+  return result;
+}
