@@ -3,15 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const SHARED_DATA = path.resolve(__dirname, '../../../../shared/data');
-
-/** A path under shared/data; fails loudly (rather than skipping) when the data are not there. */
-export function sharedData(...parts: string[]): string {
-  if (!fs.existsSync(SHARED_DATA)) throw new Error(`shared test data not found at ${SHARED_DATA}`);
-  const file = path.join(SHARED_DATA, ...parts);
-  if (!fs.existsSync(file)) throw new Error(`shared test data file not found: ${file}`);
-  return file;
-}
+export { SHARED_DATA, sharedData } from '@geoparam/test-utils';
 
 export function makeTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-datasets-'));

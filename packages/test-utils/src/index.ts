@@ -1,3 +1,4 @@
 export * from './backends';
 export * from './compare';
 export * from './gradient-check';
+export * from './shared-data';

@@ -77,7 +77,8 @@ export async function saveTrainingState(dir: string, input: SaveStateInput): Pro
   }
   const full: TrainingState = { format: TRAINING_STATE_FORMAT, version: 1, ...input.state, optimizer, bestWeights, callbacks };
   const tmp = path.join(dir, 'training.json.tmp');
-  await fs.writeFile(tmp, JSON.stringify(full, null, 2) + '\n');
+  // Compact: callback state (e.g. every CAB record so far) can be large.
+  await fs.writeFile(tmp, JSON.stringify(full) + '\n');
   await fs.rename(tmp, path.join(dir, 'training.json'));
 }
 

@@ -124,6 +124,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
   const catchSigint = options.handleSigint ?? Boolean(options.checkpointDir);
   if (catchSigint) process.once('SIGINT', onInterrupt);
   options.signal?.addEventListener('abort', onInterrupt, { once: true });
+  if (options.signal?.aborted) interrupted = true;
 
   const restoreBest = () => {
     if (bestWeights) model.setWeights(bestWeights);

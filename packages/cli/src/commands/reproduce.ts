@@ -84,14 +84,24 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   const done: AnyMethodResult[] = [...completed];
   const onMethod = (m: AnyMethodResult) => {
     done.push(m);
-    writeJson(out, 'partial.json', { experiment, seed: options.seed, protocol: options.protocol, epochs, methods: done });
+    writeJson(out, 'partial.json', { experiment, seed: options.seed, protocol: options.protocol, epochs, methods: done }, true);
   };
   const started = performance.now();
-  const common = { seed: options.seed, methods, epochs, protocol: options.protocol, stabilitySteps, out, resume: options.resume, log: say };
-  const result =
-    experiment === 'levy'
-      ? await runLevy({ ...common, onMethod }, completed as LevyMethodResult[])
-      : await runBanana({ ...common, onMethod, ...(options.dataDir ? { dataPath: options.dataDir } : {}) }, completed as BananaMethodResult[]);
+  // One handler for the whole command: Ctrl-C stops the current fit after its batch, which
+  // writes a checkpoint; a second Ctrl-C falls through to Node's default and exits at once.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  const common = { seed: options.seed, methods, epochs, protocol: options.protocol, stabilitySteps, out, resume: options.resume, log: say, signal: interrupt.signal };
+  let result;
+  try {
+    result =
+      experiment === 'levy'
+        ? await runLevy({ ...common, onMethod }, completed as LevyMethodResult[])
+        : await runBanana({ ...common, onMethod, ...(options.dataDir ? { dataPath: options.dataDir } : {}) }, completed as BananaMethodResult[]);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
   const wallSeconds = (performance.now() - started) / 1000;
 
   const summary = {
@@ -111,8 +121,8 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   writeJson(out, 'manifest.json', runManifest(backend, { experiment, seed: options.seed, protocol: options.protocol, epochs, stabilitySteps, methods, dataDir: options.dataDir ?? null }));
   writeJson(out, 'trajectories.json', {
     note: 'per method: CAB locations phi of every hidden unit at the end of each epoch (thinned to at most 500 records)',
-    methods: Object.fromEntries(result.methods.map((m) => [m.method, thinRecords(m.trajectory, 500)])),
-  });
+    methods: Object.fromEntries(result.methods.map((m) => [m.method, m.trajectory])),
+  }, true);
   fs.rmSync(partialFile(out), { force: true });
 
   const figures: string[] = [];
@@ -160,10 +170,4 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   say('');
   say(`total wall time ${wallSeconds.toFixed(1)} s; results: ${path.join(out, 'results.json')}`);
   if (figures.length) say(`figures: ${figures.filter((f) => f.endsWith('.svg')).join(', ')} (+ .png)`);
-}
-
-function thinRecords<T>(items: T[], limit: number): T[] {
-  if (items.length <= limit) return items;
-  const stride = items.length / limit;
-  return Array.from({ length: limit }, (_, i) => items[Math.floor(i * stride)]!).concat(items[items.length - 1]!);
 }

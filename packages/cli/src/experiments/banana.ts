@@ -17,6 +17,7 @@ export interface BananaOptions {
   /** A local banana.csv (or its directory); otherwise downloaded once and verified. */
   dataPath?: string;
   cacheDir?: string;
+  signal?: AbortSignal;
   onMethod?: (outcome: BananaMethodResult) => void;
   log: (line: string) => void;
 }
@@ -64,6 +65,7 @@ export async function runBanana(options: BananaOptions, completed: BananaMethodR
     fit: { epochs: options.epochs, batchSize: 128, loss: 'binaryCrossentropy', metrics: ['accuracy'], seed: options.seed },
     schedule: { monitor: 'val_accuracy', factor: 0.1, reducePatience: 50, stopPatience: 100 },
     testMetric: 'accuracy',
+    ...(options.signal ? { signal: options.signal } : {}),
     inspect: (method, model, phase) => {
       if (phase !== 'final') return;
       const p = model.predict(grid);

@@ -14,6 +14,7 @@ export interface LevyOptions {
   stabilitySteps: number;
   out: string;
   resume: boolean;
+  signal?: AbortSignal;
   /** Called when a method finishes (so partial results survive an interrupt). */
   onMethod?: (outcome: LevyMethodResult) => void;
   log: (line: string) => void;
@@ -61,6 +62,7 @@ export async function runLevy(options: LevyOptions, completed: LevyMethodResult[
     fit: { epochs: options.epochs, batchSize: 'full', loss: 'mae', metrics: ['rmse'], seed: options.seed },
     schedule: { monitor: options.protocol === 'paper' ? 'loss' : 'val_loss', factor: 0.1, reducePatience: 500, stopPatience: 1000 },
     testMetric: 'rmse',
+    ...(options.signal ? { signal: options.signal } : {}),
     inspect: (method, model, phase) => {
       const out = model.predict(gridX);
       predictions.set(`${method}/${phase}`, Array.from(out.dataSync()));

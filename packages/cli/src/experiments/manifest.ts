@@ -29,10 +29,11 @@ export function runManifest(backend: BackendReport, settings: Record<string, unk
   };
 }
 
-export function writeJson(dir: string, name: string, value: unknown): string {
+/** Atomic JSON write; `compact` for bulky data (indenting nested number arrays multiplies the size). */
+export function writeJson(dir: string, name: string, value: unknown, compact = false): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + '\n');
+  fs.writeFileSync(`${file}.tmp`, (compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n');
   fs.renameSync(`${file}.tmp`, file);
   return file;
 }

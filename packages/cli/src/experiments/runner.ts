@@ -61,8 +61,17 @@ export interface TrainSpec {
   fit: Omit<FitOptions, 'optimizer' | 'callbacks' | 'checkpointDir' | 'resumeFrom' | 'monitor'>;
   schedule: Schedule;
   testMetric: 'rmse' | 'accuracy';
+  /** Ctrl-C: training stops after the current batch, leaving a checkpoint. */
+  signal?: AbortSignal;
   /** Called with the trained model before it is disposed (predictions for figures). */
   inspect?(method: ParameterizationName, model: Model, phase: 'initial' | 'final'): void;
+}
+
+/** At most `limit` evenly spaced records, always keeping the first and the last. */
+export function thinRecords<T>(items: T[], limit: number): T[] {
+  if (items.length <= limit) return items;
+  const stride = (items.length - 1) / (limit - 1);
+  return Array.from({ length: limit }, (_, i) => items[Math.round(i * stride)]!);
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -99,6 +108,7 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
         callbacks,
         checkpointDir,
         ...(resumeFrom ? { resumeFrom } : {}),
+        ...(spec.signal ? { signal: spec.signal, handleSigint: false } : {}),
       },
     );
     if (history.stopReason === 'interrupted') throw new InterruptedError(history.message ?? 'interrupted');
@@ -114,7 +124,7 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
       testMetric: metric,
       wallSeconds: (performance.now() - started) / 1000,
       history,
-      trajectory: tracker.records,
+      trajectory: thinRecords(tracker.records, 500),
     };
   } finally {
     model.dispose();
@@ -141,7 +151,12 @@ export async function stabilityRun(
     const tracker = new CabTracker({ every: 'step', maxRecords: steps, stabilityOnly: true });
     const batchSize = spec.fit.batchSize === 'full' || spec.fit.batchSize === undefined ? spec.train.numExamples : spec.fit.batchSize;
     const stepsPerEpoch = Math.ceil(spec.train.numExamples / Math.min(batchSize, spec.train.numExamples));
-    await fit(model, { train: spec.train }, { ...spec.fit, epochs: Math.ceil(steps / stepsPerEpoch), optimizer: { name: 'adam', learningRate }, callbacks: [tracker] });
+    const history = await fit(
+      model,
+      { train: spec.train },
+      { ...spec.fit, epochs: Math.ceil(steps / stepsPerEpoch), optimizer: { name: 'adam', learningRate }, callbacks: [tracker], ...(spec.signal ? { signal: spec.signal, handleSigint: false } : {}) },
+    );
+    if (history.stopReason === 'interrupted') throw new InterruptedError(`interrupted during the stability run of ${METHOD_LABELS[method] ?? method}`);
     const series = tracker.stability.slice(0, steps);
     const perStep = series.map((s) => s[metric]);
     return {

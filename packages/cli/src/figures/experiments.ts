@@ -1,17 +1,9 @@
 import type { FigureSpec } from '@geoparam/plot';
 import type { BananaResult } from '../experiments/banana';
 import type { LevyResult } from '../experiments/levy';
+import { thinRecords } from '../experiments/runner';
 
 const METHOD_ORDER = ['SP', 'WN', 'BN', 'WN+MBN', 'GmP'];
-
-/** At most `limit` evenly spaced items, always keeping the last. */
-function thin<T>(items: T[], limit: number): T[] {
-  if (items.length <= limit) return items;
-  const stride = items.length / limit;
-  const out = Array.from({ length: limit }, (_, i) => items[Math.floor(i * stride)]!);
-  out[out.length - 1] = items[items.length - 1]!;
-  return out;
-}
 
 function facetOrder(labels: string[]): string[] {
   return [...labels].sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
@@ -61,7 +53,7 @@ export function levyFitFigure(result: LevyResult): FigureSpec {
 export function levyEvolutionFigure(result: LevyResult): FigureSpec {
   const values: Record<string, unknown>[] = [];
   for (const m of result.methods) {
-    for (const record of thin(m.trajectory, 200)) {
+    for (const record of thinRecords(m.trajectory, 200)) {
       record.layers[0]!.location.forEach((phi, unit) => values.push({ method: m.label, epoch: record.epoch, unit, phi: phi[0] }));
     }
   }
@@ -111,7 +103,7 @@ export function stabilityFigure(
 export function bananaTrajectoryFigure(result: BananaResult): FigureSpec {
   const values: Record<string, unknown>[] = [];
   for (const m of result.methods) {
-    const records = thin(m.trajectory, 150);
+    const records = thinRecords(m.trajectory, 150);
     records.forEach((record, t) =>
       record.layers[0]!.location.forEach((phi, unit) => values.push({ kind: 'path', method: m.label, unit, t, x1: phi[0], x2: phi[1], end: t === records.length - 1 })),
     );

@@ -1,0 +1,145 @@
+import { spawn, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { main } from '@geoparam/cli';
+import { useBackend } from '@geoparam/core';
+import { sharedData } from '@geoparam/test-utils';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-reproduce-'));
+const bin = path.join(__dirname, '..', 'dist', 'bin.js');
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { log: (l) => out.push(l), error: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('geoparam reproduce levy', () => {
+  it.each(['cpu', 'wasm'])('writes results.json with every method on %s, without leaking tensors', async (backend) => {
+    const dir = tmp();
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
+    const { code, out } = await run(['reproduce', 'levy', '--backend', backend, '--epochs', '40', '--stability-steps', '15', '--no-figures', '--json', '--out', dir]);
+    expect(code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const printed = JSON.parse(out);
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(saved).toEqual(printed);
+    expect(saved).toMatchObject({ experiment: 'levy', backend, seed: 0, protocol: 'validation' });
+    expect(Object.keys(saved.methods)).toEqual(['standard', 'weightNorm', 'batchNorm', 'geometric']);
+    for (const [method, m] of Object.entries<Record<string, unknown>>(saved.methods)) {
+      expect(m['lr']).toBe(method === 'geometric' ? 0.1 : 0.01);
+      expect(m['epochs']).toBeLessThanOrEqual(40);
+      expect(m['testRmse']).toBeGreaterThan(0);
+      const stability = m['stability'] as { perStep: number[]; max: number };
+      expect(stability.perStep).toHaveLength(15);
+      expect(stability.max).toBe(Math.max(...stability.perStep));
+    }
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.backend.name).toBe(backend);
+    expect(manifest.settings).toMatchObject({ experiment: 'levy', seed: 0, epochs: 40 });
+    expect(manifest.versions.tfjsCore).toBe('4.22.0');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reproduces the paper’s finding on the full schedule: GmP fits better and its CABs move far less than SP’s', () => {
+    // The built binary, as a user runs it (jest's module sandbox makes tfjs training ~3x slower).
+    const dir = tmp();
+    const out = execFileSync(process.execPath, [bin, 'reproduce', 'levy', '--protocol', 'paper', '--methods', 'sp,gmp', '--stability-steps', '300', '--no-figures', '--json', '--out', dir], {
+      encoding: 'utf8',
+    });
+    const { methods, protocol } = JSON.parse(out);
+    expect(protocol).toBe('paper');
+    expect(methods.geometric.testRmse).toBeLessThan(methods.standard.testRmse);
+    // Fig 2(c): with lr 0.1, GmP's characteristic points stay below 1 per step, SP's jump far.
+    expect(methods.geometric.stability.max).toBeLessThan(1);
+    expect(methods.standard.stability.max).toBeGreaterThan(100);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('states its protocol and rejects bad options', async () => {
+    const dir = tmp();
+    const table = await run(['reproduce', 'levy', '--backend', 'wasm', '--methods', 'gmp', '--epochs', '5', '--stability-steps', '3', '--no-figures', '--out', dir]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/protocol validation: .*20% of the training points/);
+    expect(table.out).toMatch(/^GmP\s+0\.1\s+\d+\.\d{3}\s+0\.496\s+5\s+completed/m);
+    expect((await run(['reproduce', 'levy', '--epochs', '0'])).err).toMatch(/"0" is not a positive integer/);
+    expect((await run(['reproduce', 'levy', '--protocol', 'test'])).err).toMatch(/Allowed choices are validation, paper/);
+    const bad = await run(['reproduce', 'levy', '--methods', 'sp,dropout', '--no-figures', '--out', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown parameterization "dropout"/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('geoparam reproduce banana', () => {
+  it('trains on the shared banana data and shows GmP turning its CABs far less', async () => {
+    const dir = tmp();
+    const { code, out } = await run([
+      'reproduce', 'banana', '--data-dir', sharedData('banana'), '--methods', 'sp,wn,gmp', '--epochs', '15', '--no-figures', '--json', '--out', dir,
+    ]);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result).toMatchObject({ experiment: 'banana', backend: 'wasm', protocol: 'validation', stabilitySteps: 100 });
+    for (const m of Object.values<{ testAccuracy: number; stability: { perStep: number[]; max: number } }>(result.methods)) {
+      expect(m.testAccuracy).toBeGreaterThan(0.5);
+      expect(m.testAccuracy).toBeLessThanOrEqual(1);
+      expect(m.stability.perStep).toHaveLength(100);
+    }
+    // Fig 3(i): an Adam step of size lr turns a GmP boundary by at most lr radians (5.73 degrees).
+    expect(result.methods.geometric.stability.max).toBeLessThan(5.73 + 0.01);
+    expect(result.methods.standard.stability.max).toBeGreaterThan(2 * result.methods.geometric.stability.max);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the built CLI', () => {
+  it('renders every figure of both reproductions as SVG and PNG', () => {
+    const dir = tmp();
+    execFileSync(process.execPath, [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--epochs', '20', '--stability-steps', '10', '--out', dir], { encoding: 'utf8' });
+    execFileSync(process.execPath, [bin, 'reproduce', 'banana', '--data-dir', sharedData('banana'), '--methods', 'bn,gmp', '--epochs', '5', '--stability-steps', '10', '--out', dir], {
+      encoding: 'utf8',
+    });
+    for (const name of ['levy-fit', 'levy-cab-evolution', 'levy-stability', 'banana-trajectories', 'banana-boundary', 'banana-stability']) {
+      expect(fs.readFileSync(path.join(dir, `${name}.svg`), 'utf8')).toMatch(/^<svg/);
+      expect(fs.readFileSync(path.join(dir, `${name}.png`)).subarray(1, 4).toString()).toBe('PNG');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a checkpoint on Ctrl-C and --resume finishes the run', async () => {
+    const dir = tmp();
+    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--epochs', '6000', '--stability-steps', '10', '--no-figures', '--out', dir];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    // Interrupt once SP is done and GmP is training.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (/^SP: test RMSE/m.test(stdout) || fs.existsSync(path.join(dir, 'checkpoints', 'geometric'))) {
+          clearInterval(timer);
+          setTimeout(() => {
+            child.kill('SIGINT');
+            resolve();
+          }, 300);
+        }
+      }, 50);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted at epoch \d+, step \d+; checkpoint written to .*geometric; rerun the same command with --resume/);
+    expect(fs.existsSync(path.join(dir, 'checkpoints', 'geometric', 'training.json'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'partial.json'), 'utf8')).methods.map((m: { method: string }) => m.method)).toEqual(['standard']);
+    const resumed = execFileSync(process.execPath, [...args, '--resume'], { encoding: 'utf8' });
+    expect(resumed).toMatch(/resuming: SP already done/);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(Object.keys(results.methods)).toEqual(['standard', 'geometric']);
+    expect(fs.existsSync(path.join(dir, 'checkpoints', 'geometric'))).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
