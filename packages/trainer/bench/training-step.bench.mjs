@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Training-step cost of each parameterization, per backend. Variants run interleaved in one
+// process so machine noise hits them alike; we report medians and the ratio to SP, never
+// absolute speed claims. Usage: node bench/training-step.bench.mjs [--steps 60] [--backends cpu,wasm]
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs-core');
+const { useBackend } = require('@geoparam/core');
+require('@geoparam/backend-cpu/register');
+require('@geoparam/backend-wasm/register');
+const { mlp } = require('@geoparam/models');
+const { getLoss, createOptimizer } = require('../dist/index.js');
+
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '60' }, backends: { type: 'string', default: 'wasm,cpu' }, out: { type: 'string' } } });
+const steps = Number(values.steps);
+const methods = ['standard', 'weightNorm', 'batchNorm', 'geometric'];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))];
+
+const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, workload: 'MLP 8-100-1, batch 1024, Adam, MSE', steps, backends: {} };
+for (const backend of values.backends.split(',')) {
+  await useBackend(backend);
+  const x = tf.randomNormal([1024, 8], 0, 1, 'float32', 1);
+  const y = tf.randomNormal([1024, 1], 0, 1, 'float32', 2);
+  const loss = getLoss('mse');
+  const runs = methods.map((method) => {
+    const model = mlp({ inputDim: 8, hidden: [100], parameterization: method, seed: 1 });
+    const optimizer = createOptimizer({ name: 'adam', learningRate: 0.01 });
+    const step = () => {
+      const cost = optimizer.minimize(() => loss(model.logits(x, { training: true }), y), true, model.trainableVariables);
+      cost.dataSync();
+      cost.dispose();
+    };
+    for (let i = 0; i < 5; i++) step();
+    return { method, model, optimizer, step, times: [] };
+  });
+  const tensors = tf.memory().numTensors;
+  for (let i = 0; i < steps; i++) {
+    for (const run of runs) {
+      const t0 = performance.now();
+      run.step();
+      run.times.push(performance.now() - t0);
+    }
+  }
+  const leaked = tf.memory().numTensors - tensors;
+  const sp = median(runs[0].times);
+  results.backends[backend] = {
+    tensorsLeakedOverRun: leaked,
+    methods: Object.fromEntries(runs.map((r) => [r.method, { medianMs: median(r.times), p10Ms: quantile(r.times, 0.1), p90Ms: quantile(r.times, 0.9), ratioToSp: median(r.times) / sp }])),
+  };
+  runs.forEach((r) => { r.model.dispose(); r.optimizer.dispose(); });
+  tf.dispose([x, y]);
+}
+const cpu = results.backends.cpu?.methods.standard.medianMs;
+const wasm = results.backends.wasm?.methods.standard.medianMs;
+if (cpu && wasm) results.wasmOverCpuSp = wasm / cpu;
+
+console.log(`training step, ${results.workload}, ${steps} interleaved steps per variant`);
+for (const [backend, r] of Object.entries(results.backends)) {
+  console.log(`\n${backend} (tensors leaked over the run: ${r.tensorsLeakedOverRun})`);
+  console.log('method          median ms   p10-p90 ms     x SP');
+  for (const [method, m] of Object.entries(r.methods)) {
+    console.log(`${method.padEnd(16)}${m.medianMs.toFixed(2).padStart(9)}   ${(m.p10Ms.toFixed(2) + '-' + m.p90Ms.toFixed(2)).padStart(11)}   ${m.ratioToSp.toFixed(2).padStart(6)}`);
+  }
+}
+if (results.wasmOverCpuSp) console.log(`\nwasm / cpu (SP step): ${results.wasmOverCpuSp.toFixed(2)}`);
+const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'training-step.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+console.log(`\nwritten to ${out}`);
+if (Object.values(results.backends).some((r) => r.tensorsLeakedOverRun !== 0)) process.exitCode = 1;
