@@ -5,6 +5,8 @@ import { InterruptedError } from './experiments/runner';
 import * as path from 'node:path';
 import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
 import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
+import { UCI_DEFAULTS, runReproduceUci } from './commands/reproduce-uci';
+import { UCI_DATASETS } from '@geoparam/datasets';
 
 function parseNumber(value: string): number {
   const parsed = Number(value);
@@ -82,6 +84,24 @@ export function createProgram(io: Io): Command {
     }
     command.action(async (options) => runReproduce(experiment, options, io.log));
   }
+
+  reproduce
+    .command('uci')
+    .description('Table 1: UCI regression, test RMSE mean ± s.e. over random 80/20 splits, runs spread over worker processes')
+    .option('--datasets <list>', `comma-separated (${Object.keys(UCI_DATASETS).join(', ')})`, parseList, UCI_DEFAULTS.datasets)
+    .option('--methods <list>', 'comma-separated methods (sp, wn, bn, mbn, gmp)', parseList, ['sp', 'wn', 'bn', 'gmp'])
+    .option('--splits <n>', 'random 80/20 splits per data set', parsePositiveInteger, 10)
+    .option('--seed <n>', 'seed of the splits, initialization and batch order', parseInteger, 0)
+    .addOption(new Option('--backend <name>', 'compute backend of every worker').choices(BACKEND_CHOICES).default('wasm'))
+    .option('--data-dir <path>', 'directory with the UCI CSVs (<name>.csv, target last)')
+    .option('--out <dir>', 'results.json, table.md, jobs.jsonl (resume journal) and the figure', path.join('geoparam-out', 'uci'))
+    .option('--epochs <n>', 'maximum epochs (paper: 5000)', parsePositiveInteger, 5000)
+    .addOption(new Option('--protocol <name>', 'what LR schedule and early stopping watch').choices(['validation', 'paper']).default('validation'))
+    .option('--lr-grid', 'choose each learning rate from {0.001, ..., 0.3} on split 0\'s validation split', false)
+    .option('--workers <n>', 'worker processes (default: CPU cores)', parsePositiveInteger, UCI_DEFAULTS.workers)
+    .option('--json', 'print results.json instead of the table', false)
+    .option('--no-figures', 'skip rendering the SVG/PNG figure')
+    .action(async (options) => runReproduceUci(options, io.log));
 
   return program;
 }

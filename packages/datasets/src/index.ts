@@ -9,3 +9,4 @@ export { resolveDataFile, type SourceOptions, type DataFileSpec } from './source
 export * from './levy';
 export * from './banana';
 export * from './user-csv';
+export * from './uci';

@@ -1,0 +1,140 @@
+import { SeedStream } from '@geoparam/core';
+import { Standardizer, carveValidation, loadUci, trainTestSplit, type Dataset } from '@geoparam/datasets';
+import { mlp } from '@geoparam/models';
+import type { ParameterizationName } from '@geoparam/parameterizations';
+import { EarlyStopping, ReduceLROnPlateau, evaluate, fit } from '@geoparam/trainer';
+import type { Protocol } from './runner';
+
+/** One training run of the Table 1 protocol. */
+export interface UciJob {
+  dataset: string;
+  method: ParameterizationName;
+  split: number;
+  learningRate: number;
+  seed: number;
+  epochs: number;
+  protocol: Protocol;
+  /** `grid`: split 0 only, to choose the learning rate on the validation split; `final`: a Table 1 run. */
+  phase: 'grid' | 'final';
+  dataDir?: string;
+}
+
+export interface UciJobResult {
+  testRmse: number;
+  validationRmse: number;
+  epochs: number;
+  seconds: number;
+}
+
+export function jobKey(job: UciJob): string {
+  return [job.phase, job.dataset, job.method, job.split, job.learningRate, job.seed, job.epochs, job.protocol].join('|');
+}
+
+/** Paper Table 1 (test RMSE, mean and standard error over 10 splits). */
+export const UCI_PAPER_TABLE: Record<string, Partial<Record<ParameterizationName, [number, number]>>> = {
+  boston: { standard: [3.37, 0.145], weightNorm: [3.459, 0.156], batchNorm: [3.469, 0.153], geometric: [3.057, 0.144] },
+  concrete: { standard: [5.472, 0.144], weightNorm: [5.952, 0.148], batchNorm: [5.695, 0.16], geometric: [5.153, 0.098] },
+  energy: { standard: [0.898, 0.274], weightNorm: [2.093, 0.789], batchNorm: [1.648, 0.302], geometric: [0.474, 0.013] },
+  naval: { standard: [0.002, 0.0], weightNorm: [0.003, 0.0], batchNorm: [0.001, 0.0], geometric: [0.003, 0.001] },
+  power: { standard: [4.065, 0.029], weightNorm: [4.073, 0.026], batchNorm: [4.164, 0.026], geometric: [4.022, 0.025] },
+  'wine-red': { standard: [0.623, 0.008], weightNorm: [0.632, 0.008], batchNorm: [0.622, 0.011], geometric: [0.613, 0.006] },
+  yacht: { standard: [0.639, 0.063], weightNorm: [0.624, 0.076], batchNorm: [0.777, 0.055], geometric: [0.584, 0.046] },
+};
+
+export const LR_GRID = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3];
+
+interface Prepared {
+  train: Dataset;
+  validation: Dataset;
+  test: Dataset;
+}
+
+/** The split's seed depends only on (seed, split), so every method sees the same 80/20 split. */
+function splitSeeds(seed: number, split: number): { split: number; carve: number } {
+  const s = new SeedStream(seed * 1000 + split);
+  return { split: s.next(), carve: s.next() };
+}
+
+export function prepareSplit(full: Dataset, job: Pick<UciJob, 'seed' | 'split' | 'protocol' | 'phase'>): Prepared {
+  const seeds = splitSeeds(job.seed, job.split);
+  const { train: trainAll, test } = trainTestSplit(full, { testFraction: 0.2, seed: seeds.split });
+  // The grid search never looks at the test split, whatever the protocol.
+  const carve = job.protocol === 'validation' || job.phase === 'grid';
+  const { train, validation } = carve ? carveValidation(trainAll, { validationFraction: 0.2, seed: seeds.carve }) : { train: trainAll, validation: test };
+  const standardizer = Standardizer.fit(train);
+  return { train: standardizer.transform(train), validation: standardizer.transform(validation), test: standardizer.transform(test) };
+}
+
+/**
+ * Table 1's protocol: inputs standardized on the training part, one hidden layer of 100 ReLU
+ * units, MAE, Adam, batch 1024, reduce-LR (x0.1, patience 50) and early stopping (patience 100,
+ * best weights) on validation MSE. As in the reference code, WN also weight-normalizes the output layer.
+ */
+export async function runUciJob(job: UciJob, load: (name: string) => Promise<Dataset>): Promise<UciJobResult> {
+  const started = performance.now();
+  const data = prepareSplit(await load(job.dataset), job);
+  const model = mlp({
+    inputDim: data.train.numFeatures,
+    hidden: [100],
+    parameterization: job.method,
+    outputParameterization: job.method === 'weightNorm' ? 'weightNorm' : 'standard',
+    seed: job.seed * 1000 + job.split,
+  });
+  try {
+    const history = await fit(
+      model,
+      { train: data.train, validation: data.validation },
+      {
+        epochs: job.epochs,
+        batchSize: 1024,
+        loss: 'mae',
+        metrics: ['mse'],
+        optimizer: { name: 'adam', learningRate: job.learningRate },
+        monitor: 'val_mse',
+        seed: job.seed * 1000 + job.split,
+        callbacks: [
+          new ReduceLROnPlateau({ monitor: 'val_mse', factor: 0.1, patience: 50 }),
+          new EarlyStopping({ monitor: 'val_mse', patience: 100, restoreBestWeights: true }),
+        ],
+      },
+    );
+    return {
+      testRmse: evaluate(model, data.test, { metrics: ['rmse'] })['rmse']!,
+      validationRmse: evaluate(model, data.validation, { metrics: ['rmse'] })['rmse']!,
+      epochs: history.epoch.length,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export function datasetLoader(dataDir?: string): (name: string) => Promise<Dataset> {
+  const cache = new Map<string, Promise<Dataset>>();
+  return (name) => {
+    let loaded = cache.get(name);
+    if (!loaded) {
+      loaded = loadUci(name, dataDir ? { path: dataDir } : {});
+      cache.set(name, loaded);
+    }
+    return loaded;
+  };
+}
+
+export interface Summary {
+  rmse: number[];
+  mean: number;
+  se: number;
+  epochs: number[];
+  lr: number;
+  failed: number;
+}
+
+/** Mean and standard error (sample std / sqrt n) over splits. */
+export function summarize(values: number[]): { mean: number; se: number } {
+  const n = values.length;
+  if (n === 0) return { mean: Number.NaN, se: Number.NaN };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  return { mean, se: Math.sqrt(variance / n) };
+}

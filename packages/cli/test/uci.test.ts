@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '@geoparam/cli';
+import { sharedData } from '@geoparam/test-utils';
+import { summarize } from '../src/experiments/uci';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-uci-'));
+const bin = path.join(__dirname, '..', 'dist', 'bin.js');
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { log: (l) => out.push(l), error: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const journal = (dir: string) =>
+  fs
+    .readFileSync(path.join(dir, 'jobs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { key: string; result?: { testRmse: number }; error?: string });
+
+describe('geoparam reproduce uci', () => {
+  const common = ['reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'yacht', '--methods', 'sp,gmp', '--epochs', '30', '--no-figures', '--workers', '2'];
+
+  it('runs every split of every method on worker processes and reports mean ± s.e. beside the paper', async () => {
+    const dir = tmp();
+    const { code, out } = await run([...common, '--splits', '3', '--json', '--out', dir]);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result).toMatchObject({ experiment: 'uci', backend: 'wasm', protocol: 'validation', splits: 3, workers: 2, failures: [] });
+    for (const method of ['standard', 'geometric']) {
+      const cell = result.datasets.yacht[method];
+      expect(cell.rmse).toHaveLength(3);
+      expect(cell.lr).toBe(method === 'geometric' ? 0.1 : 0.01);
+      expect(cell.mean).toBeCloseTo(summarize(cell.rmse).mean, 10);
+      expect(cell.paper).toEqual(method === 'geometric' ? [0.584, 0.046] : [0.639, 0.063]);
+      expect(typeof cell.outsidePaper2se).toBe('boolean');
+    }
+    // The same split for every method: same seed, same 80/20 partition.
+    expect(journal(dir)).toHaveLength(6);
+    const table = fs.readFileSync(path.join(dir, 'table.md'), 'utf8');
+    expect(table).toMatch(/^\| yacht \| \d+\.\d{3}±\d+\.\d{3}( †)? \| 0\.639±0\.063 \| /m);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('retries the job of a worker that dies, and resumes from its journal without redoing runs', async () => {
+    const dir = tmp();
+    const marker = path.join(dir, 'crashed-once');
+    process.env['GEOPARAM_UCI_CRASH_ONCE'] = marker;
+    process.env['GEOPARAM_UCI_CRASH_MATCH'] = '|yacht|geometric|1|';
+    try {
+      const first = await run([...common, '--splits', '2', '--out', dir]);
+      expect(first.code).toBe(0);
+      expect(fs.readFileSync(marker, 'utf8')).toContain('yacht|geometric|1|');
+      expect(journal(dir).filter((r) => r.result)).toHaveLength(4);
+    } finally {
+      delete process.env['GEOPARAM_UCI_CRASH_ONCE'];
+      delete process.env['GEOPARAM_UCI_CRASH_MATCH'];
+    }
+    const second = await run([...common, '--splits', '3', '--out', dir]);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/resuming: 4 runs already in/);
+    expect(second.out).toMatch(/Table 1 runs: 2 runs to do \(4 already done\)/);
+    expect(journal(dir)).toHaveLength(6);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('chooses each learning rate on the validation split with --lr-grid', async () => {
+    const dir = tmp();
+    const { code, out } = await run([...common, '--methods', 'gmp', '--splits', '1', '--epochs', '10', '--lr-grid', '--json', '--out', dir]);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.lrGrid).toEqual([0.001, 0.003, 0.01, 0.03, 0.1, 0.3]);
+    expect(result.lrGrid).toContain(result.datasets.yacht.geometric.lr);
+    expect(journal(dir).filter((r) => r.key.startsWith('grid|'))).toHaveLength(6);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('explains a missing data directory', async () => {
+    const dir = tmp();
+    const { code, err } = await run(['reproduce', 'uci', '--datasets', 'yacht', '--methods', 'sp', '--splits', '1', '--epochs', '5', '--no-figures', '--data-dir', dir, '--out', dir]);
+    expect(code).toBe(0);
+    // The failure is reported per run, never dropped silently.
+    const failures = journal(dir).filter((r) => r.error);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.error).toMatch(/is a directory without yacht\.csv/);
+    expect(err).toBe('');
+    expect((await run(['reproduce', 'uci', '--datasets', 'iris'])).err).toMatch(/unknown UCI dataset "iris"/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('draws the comparison figure from the built CLI', () => {
+    const dir = tmp();
+    execFileSync(process.execPath, [bin, 'reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'yacht,energy', '--methods', 'sp,gmp', '--splits', '2', '--epochs', '10', '--out', dir], { encoding: 'utf8' });
+    expect(fs.readFileSync(path.join(dir, 'uci.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(fs.readFileSync(path.join(dir, 'uci.png')).subarray(1, 4).toString()).toBe('PNG');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('summarize', () => {
+  it('gives the mean and the standard error (sample std / sqrt n)', () => {
+    const { mean, se } = summarize([1, 2, 3, 4]);
+    expect(mean).toBe(2.5);
+    expect(se).toBeCloseTo(Math.sqrt(5 / 3) / 2, 12);
+    expect(summarize([7])).toEqual({ mean: 7, se: 0 });
+  });
+});
