@@ -1,21 +1,12 @@
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { main } from '@geoparam/cli';
 import { useBackend } from '@geoparam/core';
 import { sharedData } from '@geoparam/test-utils';
+import { bin, run, tmp } from './helpers';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-reproduce-'));
-const bin = path.join(__dirname, '..', 'dist', 'bin.js');
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { log: (l) => out.push(l), error: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('geoparam reproduce levy', () => {
   it.each(['cpu', 'wasm'])('writes results.json with every method on %s, without leaking tensors', async (backend) => {

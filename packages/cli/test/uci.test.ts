@@ -1,20 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '@geoparam/cli';
 import { sharedData } from '@geoparam/test-utils';
+import { bin, run, tmp } from './helpers';
 import { summarize } from '../src/experiments/uci';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-uci-'));
-const bin = path.join(__dirname, '..', 'dist', 'bin.js');
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { log: (l) => out.push(l), error: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const journal = (dir: string) =>
   fs

@@ -4,22 +4,12 @@ import { bananaExperiment, loadBanana, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { paperLearningRate } from './methods';
-import { stabilityRun, trainMethod, type MethodOutcome, type Protocol, type StabilityOutcome, type TrainSpec } from './runner';
+import { stabilityRun, trainMethod, type ExperimentOptions, type MethodOutcome, type StabilityOutcome, type TrainSpec } from './runner';
 
-export interface BananaOptions {
-  seed: number;
-  methods: ParameterizationName[];
-  epochs: number;
-  protocol: Protocol;
-  stabilitySteps: number;
-  out: string;
-  resume: boolean;
+export interface BananaOptions extends ExperimentOptions<BananaMethodResult> {
   /** A local banana.csv (or its directory); otherwise downloaded once and verified. */
   dataPath?: string;
   cacheDir?: string;
-  signal?: AbortSignal;
-  onMethod?: (outcome: BananaMethodResult) => void;
-  log: (line: string) => void;
 }
 
 export interface BananaMethodResult extends MethodOutcome {

@@ -4,21 +4,9 @@ import { carveValidation, levy, levyFunction, type Dataset } from '@geoparam/dat
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { paperLearningRate } from './methods';
-import { stabilityRun, trainMethod, type MethodOutcome, type Protocol, type StabilityOutcome, type TrainSpec } from './runner';
+import { stabilityRun, trainMethod, type ExperimentOptions, type MethodOutcome, type StabilityOutcome, type TrainSpec } from './runner';
 
-export interface LevyOptions {
-  seed: number;
-  methods: ParameterizationName[];
-  epochs: number;
-  protocol: Protocol;
-  stabilitySteps: number;
-  out: string;
-  resume: boolean;
-  signal?: AbortSignal;
-  /** Called when a method finishes (so partial results survive an interrupt). */
-  onMethod?: (outcome: LevyMethodResult) => void;
-  log: (line: string) => void;
-}
+export type LevyOptions = ExperimentOptions<LevyMethodResult>;
 
 export interface LevyMethodResult extends MethodOutcome {
   stability: StabilityOutcome;

@@ -27,6 +27,21 @@ export class InterruptedError extends GeoparamError {
   }
 }
 
+/** What every paper reproduction takes; `R` is its per-method result. */
+export interface ExperimentOptions<R> {
+  seed: number;
+  methods: ParameterizationName[];
+  epochs: number;
+  protocol: Protocol;
+  stabilitySteps: number;
+  out: string;
+  resume: boolean;
+  signal?: AbortSignal;
+  /** Called when a method finishes (so partial results survive an interrupt). */
+  onMethod?: (outcome: R) => void;
+  log: (line: string) => void;
+}
+
 export interface Schedule {
   /** What ReduceLROnPlateau and EarlyStopping watch. */
   monitor: string;
