@@ -14,7 +14,7 @@ const { useBackend } = require('@geoparam/core');
 require('@geoparam/backend-cpu/register');
 require('@geoparam/backend-wasm/register');
 const { mlp } = require('@geoparam/models');
-const { getLoss, createOptimizer } = require('../dist/index.js');
+const { getLoss, createOptimizer, disposeOptimizer } = require('../dist/index.js');
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '60' }, backends: { type: 'string', default: 'wasm,cpu' }, out: { type: 'string' } } });
 const steps = Number(values.steps);
@@ -53,7 +53,7 @@ for (const backend of values.backends.split(',')) {
     tensorsLeakedOverRun: leaked,
     methods: Object.fromEntries(runs.map((r) => [r.method, { medianMs: median(r.times), p10Ms: quantile(r.times, 0.1), p90Ms: quantile(r.times, 0.9), ratioToSp: median(r.times) / sp }])),
   };
-  runs.forEach((r) => { r.model.dispose(); r.optimizer.dispose(); });
+  runs.forEach((r) => { r.model.dispose(); disposeOptimizer(r.optimizer); });
   tf.dispose([x, y]);
 }
 const cpu = results.backends.cpu?.methods.standard.medianMs;

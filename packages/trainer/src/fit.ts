@@ -9,7 +9,7 @@ import { appendLogs, emptyHistory, type History, type Logs, type StopReason } fr
 import { getLoss, type LossName } from './losses';
 import { getMetric, type MetricName } from './metrics';
 import { Monitor, type MonitorMode } from './monitor';
-import { createOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
+import { createOptimizer, disposeOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
 
 export interface FitData {
   train: Dataset;
@@ -233,7 +233,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
     options.signal?.removeEventListener('abort', onInterrupt);
     tf.dispose(Object.values(bestWeights ?? {}));
     for (const callback of callbacks) callback.dispose?.();
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   }
 }
 

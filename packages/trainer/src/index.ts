@@ -5,7 +5,7 @@ export { type History, type Logs, type StopReason } from './history';
 export { Monitor, type MonitorMode } from './monitor';
 export { getLoss, LOSS_NAMES, type LossFn, type LossName } from './losses';
 export { getMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics';
-export { createOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
+export { createOptimizer, disposeOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
 export { saveTrainingState, restoreTrainingState, TRAINING_STATE_FORMAT, type TrainingState } from './checkpoint';
 export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau';

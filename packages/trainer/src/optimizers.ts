@@ -30,6 +30,16 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
   else target.learningRate = learningRate;
 }
 
+/**
+ * Disposes an optimizer completely. tfjs 4.22's MomentumOptimizer.dispose() frees its momentum
+ * and accumulators but not the learning-rate scalar it inherits from SGD: free that too.
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const rate = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (rate && !rate.isDisposed) rate.dispose();
+}
+
 export function getLearningRate(optimizer: tf.Optimizer): number {
   return (optimizer as unknown as { learningRate: number }).learningRate;
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UnknownNameError } from '@geoparam/core';
 import { mlp } from '@geoparam/models';
-import { evaluate, getLoss, getMetric } from '@geoparam/trainer';
+import { createOptimizer, disposeOptimizer, evaluate, fit, getLoss, getMetric, setLearningRate } from '@geoparam/trainer';
+import { linearData } from './helpers';
 import { describeEachBackend, expectClose } from '@geoparam/test-utils';
 
 describeEachBackend('losses', ({ tolerance }) => {
@@ -48,5 +49,25 @@ describeEachBackend('losses', ({ tolerance }) => {
       expect(acc['accuracy']).toBeCloseTo(2 / 3, 6);
     });
     classifier.dispose();
+  });
+});
+
+describeEachBackend('optimizers', () => {
+  it('builds Adam, SGD and SGD with momentum, whose learning rate can be changed mid-run', async () => {
+    const momentum = createOptimizer({ name: 'sgd', learningRate: 0.05, momentum: 0.9 });
+    expect(momentum.getClassName()).toBe('Momentum');
+    setLearningRate(momentum, 0.01);
+    expect((momentum as unknown as { learningRate: number }).learningRate).toBe(0.01);
+    disposeOptimizer(momentum);
+    const sgd = createOptimizer({ name: 'sgd', learningRate: 0.1 });
+    expect(sgd.getClassName()).toBe('SGD');
+    disposeOptimizer(sgd);
+    expect(() => createOptimizer({ name: 'sgd', learningRate: 0.1, momentum: 1 })).toThrow(/optimizer.momentum must be in \[0, 1\), got 1/);
+    expect(() => createOptimizer({ name: 'rmsprop' as never, learningRate: 0.1 })).toThrow(/unknown optimizer "rmsprop"/);
+    const model = mlp({ inputDim: 2, hidden: [8], seed: 3 });
+    const history = await fit(model, { train: linearData(64) }, { epochs: 15, batchSize: 16, loss: 'mse', optimizer: { name: 'sgd', learningRate: 0.02, momentum: 0.9 }, seed: 1 });
+    const losses = history.history['loss']!;
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0]! / 4);
+    model.dispose();
   });
 });
