@@ -94,6 +94,8 @@ export function createProgram(io: Io): Command {
     .option('--seed <n>', 'seed of the splits, initialization and batch order', parseInteger, 0)
     .addOption(new Option('--backend <name>', 'compute backend of every worker').choices(BACKEND_CHOICES).default('wasm'))
     .option('--data-dir <path>', 'directory with the UCI CSVs (<name>.csv, target last)')
+    .option('--csv <file>', 'run the protocol on your own numeric CSV instead of the UCI sets')
+    .option('--target <column>', 'with --csv: the target column, by name or 0-based index (default: the last)')
     .option('--out <dir>', 'results.json, table.md, jobs.jsonl (resume journal) and the figure', path.join('geoparam-out', 'uci'))
     .option('--epochs <n>', 'maximum epochs (paper: 5000)', parsePositiveInteger, 5000)
     .addOption(new Option('--protocol <name>', 'what LR schedule and early stopping watch').choices(['validation', 'paper']).default('validation'))

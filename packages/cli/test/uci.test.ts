@@ -84,6 +84,26 @@ describe('geoparam reproduce uci', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('runs the same protocol on a user’s own CSV with a named target column', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'mine.csv');
+    // The target in the middle, to check it is taken by name.
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const a = Math.sin(i);
+      const b = Math.cos(3 * i);
+      return `${a},${(2 * a - b).toFixed(6)},${b}`;
+    });
+    fs.writeFileSync(file, ['a,target,b', ...rows].join('\n') + '\n');
+    const { code, out } = await run(['reproduce', 'uci', '--csv', file, '--target', 'target', '--methods', 'sp,gmp', '--splits', '2', '--epochs', '20', '--no-figures', '--json', '--out', dir]);
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    const [name] = Object.keys(result.datasets);
+    expect(name).toBe(`csv:${file}#target`);
+    expect(result.datasets[name!].geometric.rmse).toHaveLength(2);
+    expect(result.datasets[name!].geometric.paper).toBeNull();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('draws the comparison figure from the built CLI', () => {
     const dir = tmp();
     execFileSync(process.execPath, [bin, 'reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'yacht,energy', '--methods', 'sp,gmp', '--splits', '2', '--epochs', '10', '--out', dir], { encoding: 'utf8' });

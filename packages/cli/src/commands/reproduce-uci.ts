@@ -10,12 +10,15 @@ import { runManifest, writeJson } from '../experiments/manifest';
 import { paperLearningRate, resolveMethods } from '../experiments/methods';
 import { runPool } from '../experiments/pool';
 import { InterruptedError, type Protocol } from '../experiments/runner';
-import { LR_GRID, UCI_PAPER_TABLE, jobKey, summarize, type UciJob, type UciJobResult } from '../experiments/uci';
+import { LR_GRID, UCI_PAPER_TABLE, csvDatasetName, jobKey, summarize, type UciJob, type UciJobResult } from '../experiments/uci';
 import { uciFigure } from '../figures/uci';
 import { METHOD_LABELS } from '../labels';
 
 export interface UciOptions {
   datasets: string[];
+  /** A numeric CSV of the user's, run instead of the UCI sets. */
+  csv?: string;
+  target?: string;
   methods: string[];
   splits: number;
   seed: number;
@@ -64,8 +67,10 @@ function fmt(mean: number, se: number): string {
 }
 
 export async function runReproduceUci(options: UciOptions, log: (line: string) => void): Promise<void> {
-  const datasets = options.datasets.map((d) => (d === 'wine' ? 'wine-red' : d));
-  datasets.forEach(uciSpec);
+  const datasets = options.csv
+    ? [csvDatasetName(path.resolve(options.csv), options.target)]
+    : options.datasets.map((d) => (d === 'wine' ? 'wine-red' : d));
+  if (!options.csv) datasets.forEach(uciSpec);
   const methods = resolveMethods(options.methods);
   assertPositiveInteger('splits', options.splits);
   assertPositiveInteger('workers', options.workers);

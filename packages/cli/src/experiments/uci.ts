@@ -1,5 +1,5 @@
 import { SeedStream } from '@geoparam/core';
-import { Standardizer, carveValidation, loadUci, trainTestSplit, type Dataset } from '@geoparam/datasets';
+import { Standardizer, carveValidation, loadCsv, loadUci, trainTestSplit, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { EarlyStopping, ReduceLROnPlateau, evaluate, fit } from '@geoparam/trainer';
@@ -109,12 +109,26 @@ export async function runUciJob(job: UciJob, load: (name: string) => Promise<Dat
   }
 }
 
+/** A user's own CSV runs under the name `csv:<path>#<target column>`. */
+export function csvDatasetName(file: string, target?: string): string {
+  return `csv:${file}${target !== undefined ? `#${target}` : ''}`;
+}
+
+function loadNamed(name: string, dataDir?: string): Promise<Dataset> {
+  if (name.startsWith('csv:')) {
+    const [file, target] = name.slice(4).split('#') as [string, string | undefined];
+    const column = target === undefined ? undefined : /^-?\d+$/.test(target) ? Number(target) : target;
+    return loadCsv({ path: file, ...(column !== undefined ? { targetColumn: column } : {}) });
+  }
+  return loadUci(name, dataDir ? { path: dataDir } : {});
+}
+
 export function datasetLoader(dataDir?: string): (name: string) => Promise<Dataset> {
   const cache = new Map<string, Promise<Dataset>>();
   return (name) => {
     let loaded = cache.get(name);
     if (!loaded) {
-      loaded = loadUci(name, dataDir ? { path: dataDir } : {});
+      loaded = loadNamed(name, dataDir);
       cache.set(name, loaded);
     }
     return loaded;
