@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { BackendUnavailableError, type BackendProvider } from '@geoparam/core';
 import { registerConv2dBackpropFilter } from './conv2d-backprop-filter';
+import { registerConv2dBackpropInput } from './conv2d-backprop-input';
 
 export { conv2dBackpropFilterWasm, registerConv2dBackpropFilter } from './conv2d-backprop-filter';
+export { conv2dBackpropInputWasm, registerConv2dBackpropInput } from './conv2d-backprop-input';
 
 let loaded = false;
 
@@ -25,6 +27,7 @@ export const wasmBackend: BackendProvider = {
       throw new BackendUnavailableError('wasm', `@tensorflow/tfjs-backend-wasm could not be loaded: ${String(error)}`);
     }
     registerConv2dBackpropFilter();
+    registerConv2dBackpropInput();
     loaded = true;
   },
   async details() {
@@ -32,7 +35,7 @@ export const wasmBackend: BackendProvider = {
       implementation: '@tensorflow/tfjs-backend-wasm',
       simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
       threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
-      conv2dBackpropFilter: 'geoparam (forward Conv2D on transposed operands)',
+      convGradients: 'geoparam: filter and stride-1 input gradients as forward Conv2D',
     };
   },
 };

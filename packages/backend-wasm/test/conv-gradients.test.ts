@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@geoparam/core';
 import '@geoparam/backend-cpu/register';
 import '@geoparam/backend-wasm/register';
-import { registerConv2dBackpropFilter } from '@geoparam/backend-wasm';
+import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, registerConv2dBackpropFilter, registerConv2dBackpropInput } from '@geoparam/backend-wasm';
 
 type Case = { input: [number, number, number, number]; filter: [number, number, number, number]; strides: number | [number, number]; pad: 'same' | 'valid' };
 
@@ -12,6 +12,9 @@ const cases: Case[] = [
   { input: [1, 9, 9, 2], filter: [3, 3, 2, 2], strides: 2, pad: 'same' },
   { input: [2, 6, 6, 3], filter: [1, 1, 3, 4], strides: 2, pad: 'same' },
   { input: [3, 10, 7, 2], filter: [5, 3, 2, 3], strides: [3, 1], pad: 'valid' },
+  { input: [2, 9, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid' },
+  { input: [2, 8, 8, 2], filter: [5, 2, 2, 3], strides: 1, pad: 'same' },
+  { input: [1, 6, 6, 4], filter: [1, 1, 4, 2], strides: 1, pad: 'valid' },
 ];
 
 async function gradients(backend: string, c: Case) {
@@ -30,7 +33,7 @@ function maxRelativeDiff(a: Float32Array | Int32Array | Uint8Array, b: Float32Ar
   return worst;
 }
 
-describe('Conv2DBackpropFilter on wasm', () => {
+describe('conv gradients on wasm (our Conv2DBackpropFilter and stride-1 Conv2DBackpropInput)', () => {
   it.each(cases)('matches the cpu kernel within float32 summation error (rtol 1e-4) for %j', async (c) => {
     const cpu = await gradients('cpu', c);
     await useBackend('wasm');
@@ -44,7 +47,9 @@ describe('Conv2DBackpropFilter on wasm', () => {
   it('registers once and reports SIMD', async () => {
     const report = await useBackend('wasm');
     registerConv2dBackpropFilter();
-    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    registerConv2dBackpropInput();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc).toBe(conv2dBackpropFilterWasm);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc).toBe(conv2dBackpropInputWasm);
     expect(report.details['simd']).toBe(true);
     expect(report.details['threads']).toBe(false);
   });
