@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// One VGG-6-sized conv layer (3x3, 32x32, 128->128, batch 32), forward + backward, per
+// parameterization, interleaved; and the forward conv alone as the yardstick.
+// Usage: node bench/conv-step.bench.mjs [--steps 8] [--channels 128] [--batch 32] [--backend wasm]
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs-core');
+const { useBackend } = require('@geoparam/core');
+require('@geoparam/backend-cpu/register');
+require('@geoparam/backend-wasm/register');
+const { conv2d } = require('@geoparam/parameterizations');
+
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '8' }, channels: { type: 'string', default: '128' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string' } } });
+const steps = Number(values.steps);
+const channels = Number(values.channels);
+const batch = Number(values.batch);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))];
+
+const report = await useBackend(values.backend);
+const x = tf.randomNormal([batch, 32, 32, channels], 0, 1, 'float32', 1);
+const kernel = tf.randomNormal([3, 3, channels, channels], 0, 0.05, 'float32', 2);
+const variants = [
+  {
+    name: 'forward conv only',
+    run: () => {
+      // Read outside tidy: tidy walks a returned typed array element by element.
+      const y = tf.conv2d(x, kernel, 1, 'same');
+      y.dataSync();
+      y.dispose();
+    },
+  },
+  ...['standard', 'weightNorm', 'batchNorm', 'geometric'].map((method) => {
+    const layer = conv2d({ inputChannels: channels, filters: channels, kernelSize: 3, parameterization: method, seed: 1 });
+    return {
+      name: method,
+      layer,
+      run: () => {
+        const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(layer.apply(x, { training: true }))), [...layer.trainableVariables]);
+        value.dataSync();
+        tf.dispose([value, ...Object.values(grads)]);
+      },
+    };
+  }),
+];
+variants.forEach((v) => v.run());
+const tensors = tf.memory().numTensors;
+const times = variants.map(() => []);
+for (let i = 0; i < steps; i++) {
+  variants.forEach((v, k) => {
+    const t0 = performance.now();
+    v.run();
+    times[k].push(performance.now() - t0);
+  });
+}
+const leaked = tf.memory().numTensors - tensors;
+const forward = median(times[0]);
+const sp = median(times[1]);
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  backend: report,
+  workload: `conv 3x3 SAME, 32x32, ${channels}->${channels}, batch ${batch}, forward + backward (training mode)`,
+  steps,
+  tensorsLeakedOverRun: leaked,
+  variants: Object.fromEntries(variants.map((v, k) => [v.name, { medianMs: median(times[k]), p10Ms: quantile(times[k], 0.1), p90Ms: quantile(times[k], 0.9), ratioToSp: median(times[k]) / sp, ratioToForward: median(times[k]) / forward }])),
+};
+variants.forEach((v) => v.layer?.dispose());
+tf.dispose([x, kernel]);
+
+console.log(`${results.workload} on ${values.backend}, ${steps} interleaved steps (tensors leaked: ${leaked})`);
+console.log('variant              median ms     p10-p90 ms    x SP   x forward');
+for (const [name, m] of Object.entries(results.variants)) {
+  console.log(`${name.padEnd(20)}${m.medianMs.toFixed(1).padStart(10)}   ${(m.p10Ms.toFixed(0) + '-' + m.p90Ms.toFixed(0)).padStart(11)}   ${m.ratioToSp.toFixed(2).padStart(5)}   ${m.ratioToForward.toFixed(2).padStart(8)}`);
+}
+const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', `conv-step-${values.backend}.json`);
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+console.log(`written to ${out}`);
+if (leaked !== 0) process.exitCode = 1;
