@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmKernel, type KernelArgs } from './wasm-kernel';
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
-function kernel(name: string): tf.KernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`tfjs-backend-wasm has no ${name} kernel`);
-  return config.kernelFunc;
-}
 
 /**
  * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter (tfjs issue 8474), so conv training fails on
@@ -33,7 +28,7 @@ export function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   );
   const [, inHeight, inWidth] = x.shape as [number, number, number, number];
   const { filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
-  const transpose = kernel('Transpose');
+  const transpose = wasmKernel('Transpose');
   const temporaries: tf.TensorInfo[] = [];
   const keep = (t: tf.TensorInfo | tf.TensorInfo[]) => {
     const single = Array.isArray(t) ? t[0]! : t;
@@ -50,7 +45,7 @@ export function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
       const size = [...x.shape];
       size[1] = inHeight + Math.min(bottom, 0);
       size[2] = inWidth + Math.min(right, 0);
-      input = keep(kernel('Slice')({ inputs: { x }, backend, attrs: { begin: [0, 0, 0, 0], size } }));
+      input = keep(wasmKernel('Slice')({ inputs: { x }, backend, attrs: { begin: [0, 0, 0, 0], size } }));
     }
     const xT = keep(transpose({ inputs: { x: input }, backend, attrs: { perm: [3, 1, 2, 0] } }));
     const dyT = keep(transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } }));
@@ -61,7 +56,7 @@ export function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
       [0, 0],
     ];
     const grad = keep(
-      kernel('Conv2D')({
+      wasmKernel('Conv2D')({
         inputs: { x: xT, filter: dyT },
         backend,
         attrs: { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: [strideHeight, strideWidth] },

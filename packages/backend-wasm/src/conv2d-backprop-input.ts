@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmKernel, type KernelArgs } from './wasm-kernel';
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-function kernel(name: string): tf.KernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`tfjs-backend-wasm has no ${name} kernel`);
-  return config.kernelFunc;
-}
 
 let original: tf.KernelFunc | null = null;
 
@@ -31,15 +26,15 @@ export function conv2dBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   const left = filterWidth - 1 - padInfo.left;
   const right = filterWidth - 1 - padInfo.right;
   if (dataFormat !== 'NHWC' || strideHeight !== 1 || strideWidth !== 1 || Math.min(top, bottom, left, right) < 0 || !original) {
-    return (original ?? kernel('Conv2DBackpropInput'))(args) as tf.TensorInfo;
+    return (original ?? wasmKernel('Conv2DBackpropInput'))(args) as tf.TensorInfo;
   }
   const temporaries: tf.TensorInfo[] = [];
   try {
-    const flipped = kernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }) as tf.TensorInfo;
+    const flipped = wasmKernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }) as tf.TensorInfo;
     temporaries.push(flipped);
-    const swapped = kernel('Transpose')({ inputs: { x: flipped }, backend, attrs: { perm: [0, 1, 3, 2] } }) as tf.TensorInfo;
+    const swapped = wasmKernel('Transpose')({ inputs: { x: flipped }, backend, attrs: { perm: [0, 1, 3, 2] } }) as tf.TensorInfo;
     temporaries.push(swapped);
-    return kernel('Conv2D')({
+    return wasmKernel('Conv2D')({
       inputs: { x: dy, filter: swapped },
       backend,
       attrs: { strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1] },
