@@ -14,3 +14,7 @@ export {
   type ModelManifest,
 } from './io';
 export { foldNegativeRadii, reparameterizeModel, toStandard, type ReparameterizeOptions } from './convert';
+export { type Layer, type CompositeLayer, type ResidualConfig, isComposite } from './layers/layer';
+export { MaxPool2D, GlobalAveragePool2D } from './layers/pooling';
+export { ResidualBlock } from './layers/residual';
+export { vgg6, resnet, resolveVariant, VISION_VARIANTS, type VisionVariant, type VisionOptions, type ResNetOptions, type ResNetDepth } from './vision';

@@ -144,7 +144,7 @@ export async function loadModel(dir: string): Promise<{ model: Model; manifest: 
   const weights = await readWeights(dir, manifest);
   let model: Model | null = null;
   try {
-    model = new Model(manifest.config.name, manifest.config.layers.map(layerFromConfig), manifest.config.head);
+    model = new Model(manifest.config.name, manifest.config.layers.map(layerFromConfig), manifest.config.head, manifest.config.inputShape);
     model.setWeights(weights);
     return { model, manifest };
   } catch (error) {

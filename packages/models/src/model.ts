@@ -1,24 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError, assertShape } from '@geoparam/core';
-import {
-  Conv2D,
-  Dense,
-  InputMeanNormalization,
-  ParameterizedLayer,
-  type ApplyOptions,
-  type LayerConfig,
-} from '@geoparam/parameterizations';
+import { Conv2D, Dense, InputMeanNormalization, ParameterizedLayer, type ApplyOptions } from '@geoparam/parameterizations';
+import { isComposite, type Layer, type ModelLayerConfig } from './layers/layer';
+import { GlobalAveragePool2D, MaxPool2D } from './layers/pooling';
+import { ResidualBlock } from './layers/residual';
 
 export type Head = 'linear' | 'sigmoid' | 'softmax';
 
-export type ModelLayer = ParameterizedLayer | InputMeanNormalization;
-
-export type ModelLayerConfig = LayerConfig | { type: 'imn'; channels: number; momentum: number };
+export type ModelLayer = Layer;
+export type { ModelLayerConfig } from './layers/layer';
 
 export interface ModelConfig {
   name: string;
   head: Head;
   layers: ModelLayerConfig[];
+  /** Per-example input shape for image models (`[h, w, c]`); dense models infer it. */
+  inputShape?: number[];
 }
 
 export function checkHead(head: string): Head {
@@ -26,7 +23,7 @@ export function checkHead(head: string): Head {
   return head;
 }
 
-export function layerFromConfig(config: ModelLayerConfig): ModelLayer {
+export function layerFromConfig(config: ModelLayerConfig): Layer {
   switch (config.type) {
     case 'dense':
       return new Dense({ ...config.options, inputDim: config.inputDim, units: config.units, activation: config.activation, parameterization: config.parameterization });
@@ -43,9 +40,20 @@ export function layerFromConfig(config: ModelLayerConfig): ModelLayer {
       });
     case 'imn':
       return new InputMeanNormalization({ channels: config.channels, momentum: config.momentum });
+    case 'maxPool':
+      return new MaxPool2D(config.poolSize, config.strides, config.padding);
+    case 'globalAveragePool':
+      return new GlobalAveragePool2D();
+    case 'residual':
+      return new ResidualBlock(config);
     default:
-      throw new InvalidArgumentError('layer.type', (config as { type: unknown }).type, '"dense", "conv2d" or "imn"');
+      throw new InvalidArgumentError('layer.type', (config as { type: unknown }).type, '"dense", "conv2d", "imn", "maxPool", "globalAveragePool" or "residual"');
   }
+}
+
+/** Every parameterized layer, looking inside composite layers (residual blocks). */
+function parameterizedIn(layers: readonly Layer[]): ParameterizedLayer[] {
+  return layers.flatMap((layer) => (layer instanceof ParameterizedLayer ? [layer] : isComposite(layer) ? parameterizedIn(layer.sublayers) : []));
 }
 
 /**
@@ -55,23 +63,25 @@ export function layerFromConfig(config: ModelLayerConfig): ModelLayer {
 export class Model {
   readonly name: string;
   readonly head: Head;
-  readonly layers: ModelLayer[];
+  readonly layers: Layer[];
+  readonly inputShape: number[] | null;
 
-  constructor(name: string, layers: ModelLayer[], head: Head = 'linear') {
+  constructor(name: string, layers: Layer[], head: Head = 'linear', inputShape?: number[]) {
     if (layers.length === 0) throw new InvalidArgumentError('layers', layers, 'at least one layer');
     checkHead(head);
     this.name = name;
     this.layers = layers;
     this.head = head;
+    this.inputShape = inputShape ? [...inputShape] : null;
   }
 
   /** The parameterized layers with a ReLU: the units whose CABs the paper studies. */
   get reluLayers(): ParameterizedLayer[] {
-    return this.layers.filter((l): l is ParameterizedLayer => l instanceof ParameterizedLayer && l.activation === 'relu');
+    return parameterizedIn(this.layers).filter((l) => l.activation === 'relu');
   }
 
   get parameterizedLayers(): ParameterizedLayer[] {
-    return this.layers.filter((l): l is ParameterizedLayer => l instanceof ParameterizedLayer);
+    return parameterizedIn(this.layers);
   }
 
   get trainableVariables(): tf.Variable[] {
@@ -97,7 +107,7 @@ export class Model {
   }
 
   getConfig(): ModelConfig {
-    return { name: this.name, head: this.head, layers: this.layers.map((l) => l.getConfig()) };
+    return { name: this.name, head: this.head, layers: this.layers.map((l) => l.getConfig()), ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}) };
   }
 
   /** Every variable (trainable and running statistics) as `<layer index>/<name>`. Caller disposes. */
@@ -110,18 +120,24 @@ export class Model {
   }
 
   setWeights(weights: Record<string, tf.Tensor>): void {
-    const expected = this.layers.flatMap((layer, i) => Object.keys(layerVariables(layer)).map((k) => `${i}/${k}`));
-    const missing = expected.filter((k) => !(k in weights));
+    const names = this.layers.map((layer) => {
+      const current = layer.getWeights();
+      tf.dispose(Object.values(current));
+      return Object.keys(current);
+    });
+    const missing = names.flatMap((keys, i) => keys.map((k) => `${i}/${k}`)).filter((k) => !(k in weights));
     if (missing.length) throw new InvalidArgumentError('weights', Object.keys(weights), `to contain ${missing.join(', ')}`);
     this.layers.forEach((layer, i) => {
-      const own: Record<string, tf.Tensor> = {};
-      for (const key of Object.keys(layerVariables(layer))) own[key] = weights[`${i}/${key}`]!;
-      layer.setWeights(own);
+      layer.setWeights(Object.fromEntries(names[i]!.map((key) => [key, weights[`${i}/${key}`]!])));
     });
   }
 
-  /** Checks a batch's feature count before any layer sees it. */
+  /** Checks a batch's shape before any layer sees it. */
   checkInput(x: tf.Tensor): void {
+    if (this.inputShape) {
+      assertShape('model input', x, [null, ...this.inputShape]);
+      return;
+    }
     const dim = this.inputDim;
     if (dim !== null) assertShape('model input', x, [null, dim]);
     else if (x.rank < 2) throw new ShapeMismatchError('model input', [null, null], x.shape);
@@ -130,8 +146,4 @@ export class Model {
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
   }
-}
-
-function layerVariables(layer: ModelLayer): Record<string, tf.Variable> {
-  return layer instanceof InputMeanNormalization ? { movingMean: layer.movingMean } : { ...layer.parameterization.variables };
 }

@@ -1,0 +1,42 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ApplyOptions, LayerConfig } from '@geoparam/parameterizations';
+
+export type ModelLayerConfig =
+  | LayerConfig
+  | { type: 'imn'; channels: number; momentum: number }
+  | { type: 'maxPool'; poolSize: number; strides: number; padding: 'same' | 'valid' }
+  | { type: 'globalAveragePool' }
+  | ResidualConfig;
+
+export interface ResidualConfig {
+  type: 'residual';
+  inputChannels: number;
+  filters: number;
+  strides: number;
+  parameterization: string;
+  /** IMN after each ReLU of the block (the paper's GmP+IMN layout). */
+  imn: boolean;
+}
+
+/**
+ * What a model stacks. Parameterized layers (dense, conv), IMN, pooling and residual blocks all
+ * implement it; a model never asks which one it holds.
+ */
+export interface Layer {
+  apply(x: tf.Tensor, options?: ApplyOptions): tf.Tensor;
+  readonly trainableVariables: readonly tf.Variable[];
+  /** Every variable (trainable and running statistics) by name; caller disposes. */
+  getWeights(): Record<string, tf.Tensor>;
+  setWeights(weights: Record<string, tf.Tensor>): void;
+  getConfig(): ModelLayerConfig;
+  dispose(): void;
+}
+
+/** A layer made of other layers (a residual block): models look inside for CAB analysis. */
+export interface CompositeLayer extends Layer {
+  readonly sublayers: readonly Layer[];
+}
+
+export function isComposite(layer: Layer): layer is CompositeLayer {
+  return Array.isArray((layer as Partial<CompositeLayer>).sublayers);
+}

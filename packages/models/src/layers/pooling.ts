@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, ShapeMismatchError, assertPositiveInteger } from '@geoparam/core';
+import type { Layer, ModelLayerConfig } from './layer';
+
+abstract class StatelessLayer implements Layer {
+  readonly trainableVariables: readonly tf.Variable[] = [];
+  abstract apply(x: tf.Tensor): tf.Tensor;
+  abstract getConfig(): ModelLayerConfig;
+  getWeights(): Record<string, tf.Tensor> {
+    return {};
+  }
+  setWeights(): void {}
+  dispose(): void {}
+}
+
+function checkImages(what: string, x: tf.Tensor): void {
+  if (x.rank !== 4) throw new ShapeMismatchError(`${what} input`, [null, null, null, null], x.shape);
+}
+
+export class MaxPool2D extends StatelessLayer {
+  constructor(
+    readonly poolSize = 2,
+    readonly strides = poolSize,
+    readonly padding: 'same' | 'valid' = 'valid',
+  ) {
+    super();
+    assertPositiveInteger('poolSize', poolSize);
+    assertPositiveInteger('strides', strides);
+    if (padding !== 'same' && padding !== 'valid') throw new InvalidArgumentError('padding', padding, '"same" or "valid"');
+  }
+
+  apply(x: tf.Tensor): tf.Tensor {
+    checkImages('maxPool', x);
+    return tf.maxPool(x as tf.Tensor4D, this.poolSize, this.strides, this.padding);
+  }
+
+  getConfig(): ModelLayerConfig {
+    return { type: 'maxPool', poolSize: this.poolSize, strides: this.strides, padding: this.padding };
+  }
+}
+
+/** Mean over height and width: `[b, h, w, c]` to `[b, c]`. */
+export class GlobalAveragePool2D extends StatelessLayer {
+  apply(x: tf.Tensor): tf.Tensor {
+    checkImages('globalAveragePool', x);
+    return tf.mean(x, [1, 2]);
+  }
+
+  getConfig(): ModelLayerConfig {
+    return { type: 'globalAveragePool' };
+  }
+}
