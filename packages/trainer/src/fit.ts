@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, assertPositiveInteger } from '@geoparam/core';
-import { assertDataset, batches, type Dataset } from '@geoparam/datasets';
+import { assertPositiveInteger } from '@geoparam/core';
+import type { Dataset } from '@geoparam/datasets';
 import type { Model } from '@geoparam/models';
 import type { Callback, TrainingContext, TrainingParams } from './callback';
 import { restoreTrainingState, saveTrainingState } from './checkpoint';
-import { evaluate, toTensors } from './evaluate';
+import { evaluate } from './evaluate';
+import { batchTensors, toSource, type BatchSource } from './source';
 import { appendLogs, emptyHistory, type History, type Logs, type StopReason } from './history';
 import { getLoss, type LossName } from './losses';
 import { getMetric, type MetricName } from './metrics';
@@ -12,8 +13,8 @@ import { Monitor, type MonitorMode } from './monitor';
 import { createOptimizer, disposeOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
 
 export interface FitData {
-  train: Dataset;
-  validation?: Dataset;
+  train: Dataset | BatchSource;
+  validation?: Dataset | BatchSource;
 }
 
 export interface FitOptions {
@@ -30,6 +31,8 @@ export interface FitOptions {
   /** What the best-weights safety net tracks (default `val_loss` with validation data, else `loss`). */
   monitor?: string;
   monitorMode?: MonitorMode;
+  /** Examples per evaluation batch (default 4096; lower it for large images). */
+  evaluationBatchSize?: number;
   /** Also compute the metrics on the training set after each epoch (`rmse`, ...; costs a pass). */
   trainMetrics?: boolean;
   /** On SIGINT (Ctrl-C) or `signal` abort: write a checkpoint here after the current batch, then stop. */
@@ -46,10 +49,7 @@ function snapshot(model: Model): Record<string, tf.Tensor> {
   return model.getWeights();
 }
 
-function validateOptions(data: FitData, options: FitOptions): void {
-  assertDataset('data.train', data.train);
-  if (data.train.numExamples === 0) throw new InvalidArgumentError('data.train.numExamples', 0, 'positive');
-  if (data.validation) assertDataset('data.validation', data.validation);
+function validateOptions(options: FitOptions): void {
   assertPositiveInteger('epochs', options.epochs);
   if (options.batchSize !== undefined && options.batchSize !== 'full') assertPositiveInteger('batchSize', options.batchSize);
 }
@@ -60,19 +60,20 @@ function validateOptions(data: FitData, options: FitOptions): void {
  * weights seen; an interrupt writes a checkpoint that `resumeFrom` continues.
  */
 export async function fit(model: Model, data: FitData, options: FitOptions): Promise<History> {
-  validateOptions(data, options);
+  const train = toSource(data.train, 'data.train');
+  const validation = data.validation ? toSource(data.validation, 'data.validation') : undefined;
+  validateOptions(options);
   const lossFn = getLoss(options.loss);
   const metricNames = options.metrics ?? [];
   metricNames.forEach(getMetric);
-  const train = data.train;
   const batchSize = options.batchSize === 'full' ? train.numExamples : Math.min(options.batchSize ?? 32, train.numExamples);
   const params: TrainingParams = {
     epochs: options.epochs,
     batchSize,
     stepsPerEpoch: Math.ceil(train.numExamples / batchSize),
     numExamples: train.numExamples,
-    monitor: options.monitor ?? (data.validation ? 'val_loss' : 'loss'),
-    hasValidation: Boolean(data.validation),
+    monitor: options.monitor ?? (validation ? 'val_loss' : 'loss'),
+    hasValidation: Boolean(validation),
   };
   const monitor = new Monitor(params.monitor, options.monitorMode);
   const callbacks = options.callbacks ?? [];
@@ -151,14 +152,14 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
         for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
       }
       let batchIndex = 0;
-      for (const batch of batches(train, { batchSize, shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch })) {
+      for (const batch of train.batches({ batchSize, shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch })) {
         if (batchIndex < skipBatches) {
           batchIndex++;
           continue;
         }
         for (const callback of callbacks) await callback.onBatchBegin?.(batchIndex);
         const cost = tf.tidy(() => {
-          const { x, y } = toTensors({ ...train, x: batch.x, y: batch.y, numExamples: batch.size }, 0, batch.size);
+          const { x, y } = batchTensors(train, batch);
           return optimizer.minimize(() => lossFn(model.logits(x, { training: true }), y), true, variables)!;
         });
         const loss = cost.dataSync()[0]!;
@@ -204,8 +205,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
       if (options.trainMetrics && metricNames.length) {
         for (const [key, value] of Object.entries(evaluate(model, train, { metrics: metricNames }))) logs[key] = value;
       }
-      if (data.validation) {
-        for (const [key, value] of Object.entries(evaluate(model, data.validation, { loss: options.loss, metrics: metricNames }))) logs[`val_${key}`] = value;
+      if (validation) {
+        for (const [key, value] of Object.entries(evaluate(model, validation, { loss: options.loss, metrics: metricNames, batchSize: options.evaluationBatchSize ?? 4096 }))) logs[`val_${key}`] = value;
       }
       appendLogs(history, epoch, logs);
       const watched = monitor.read(logs);

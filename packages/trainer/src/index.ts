@@ -14,3 +14,5 @@ export { CsvLogger, JsonLogger } from './callbacks/loggers';
 export { ProgressBar, type ProgressBarOptions } from './callbacks/progress-bar';
 export { CabTracker, type CabRecord, type CabStabilityRecord, type CabTrackerOptions } from './callbacks/cab-tracker';
 export { LambdaCallback } from './callbacks/lambda';
+export { isBatchSource, tabularSource, type BatchSource, type BatchOrder, type HostBatch } from './source';
+export { StepDecay, type StepDecayOptions } from './callbacks/step-decay';

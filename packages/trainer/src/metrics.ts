@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UnknownNameError } from '@geoparam/core';
 import type { Head } from '@geoparam/models';
 
-export type MetricName = 'rmse' | 'mse' | 'mae' | 'accuracy';
+export type MetricName = 'rmse' | 'mse' | 'mae' | 'accuracy' | 'top5';
 
 /**
  * A metric as a per-example sum plus a finalizer, so it can be accumulated over batches and
@@ -13,6 +13,8 @@ export interface Metric {
   /** Sum over the batch of the per-example quantity. */
   sum(logits: tf.Tensor, targets: tf.Tensor, head: Head): tf.Scalar;
   finalize(meanOfSums: number): number;
+  /** Counted once per example (classification), not once per target value (regression). */
+  perExample: boolean;
 }
 
 function predictedClass(logits: tf.Tensor, head: Head): tf.Tensor {
@@ -27,14 +29,28 @@ function trueClass(targets: tf.Tensor, classes: number): tf.Tensor {
 }
 
 const metrics: Record<MetricName, Metric> = {
-  mse: { name: 'mse', sum: (p, t) => tf.sum(tf.squaredDifference(p, t)), finalize: (m) => m },
-  rmse: { name: 'rmse', sum: (p, t) => tf.sum(tf.squaredDifference(p, t)), finalize: (m) => Math.sqrt(m) },
-  mae: { name: 'mae', sum: (p, t) => tf.sum(tf.abs(tf.sub(p, t))), finalize: (m) => m },
+  mse: { name: 'mse', sum: (p, t) => tf.sum(tf.squaredDifference(p, t)), finalize: (m) => m, perExample: false },
+  rmse: { name: 'rmse', sum: (p, t) => tf.sum(tf.squaredDifference(p, t)), finalize: (m) => Math.sqrt(m), perExample: false },
+  mae: { name: 'mae', sum: (p, t) => tf.sum(tf.abs(tf.sub(p, t))), finalize: (m) => m, perExample: false },
   accuracy: {
     name: 'accuracy',
     sum: (logits, targets, head) =>
       tf.sum(tf.cast(tf.equal(predictedClass(logits, head), trueClass(targets, logits.shape[logits.rank - 1]!)), 'float32')),
     finalize: (m) => m,
+    perExample: true,
+  },
+  // Top-5 accuracy: the true class is among the five largest logits (softmax heads).
+  top5: {
+    name: 'top5',
+    sum: (logits, targets) => {
+      const classes = logits.shape[logits.rank - 1]!;
+      const k = Math.min(5, classes);
+      const top = tf.topk(logits, k).indices;
+      const truth = tf.reshape(trueClass(targets, classes), [-1, 1]);
+      return tf.sum(tf.cast(tf.any(tf.equal(top, tf.cast(truth, 'int32')), -1), 'float32'));
+    },
+    finalize: (m) => m,
+    perExample: true,
   },
 };
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UnknownNameError } from '@geoparam/core';
 import { mlp } from '@geoparam/models';
-import { createOptimizer, disposeOptimizer, evaluate, fit, getLoss, getMetric, setLearningRate } from '@geoparam/trainer';
+import { StepDecay, createOptimizer, disposeOptimizer, evaluate, fit, getLoss, getMetric, setLearningRate } from '@geoparam/trainer';
 import { linearData } from './helpers';
 import { describeEachBackend, expectClose } from '@geoparam/test-utils';
 
@@ -28,7 +28,7 @@ describeEachBackend('losses', ({ tolerance }) => {
 
   it('names unknown losses and metrics', () => {
     expect(() => getLoss('hinge')).toThrow(UnknownNameError);
-    expect(() => getMetric('auc')).toThrow(/unknown metric "auc"; known: mse, rmse, mae, accuracy/);
+    expect(() => getMetric('auc')).toThrow(/unknown metric "auc"; known: mse, rmse, mae, accuracy, top5/);
   });
 
   it('evaluates RMSE over the whole set regardless of batch size, and accuracy for sigmoid heads', () => {
@@ -69,5 +69,33 @@ describeEachBackend('optimizers', () => {
     const losses = history.history['loss']!;
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]! / 4);
     model.dispose();
+  });
+});
+
+describeEachBackend('top-5 accuracy and the step schedule', () => {
+  it('counts an example when its class is among the five largest logits', () => {
+    const metric = getMetric('top5');
+    tf.tidy(() => {
+      const logits = tf.tensor2d([
+        [7, 6, 5, 4, 3, 2, 1],
+        [7, 6, 5, 4, 3, 2, 1],
+        [1, 2, 3, 4, 5, 6, 7],
+      ]);
+      const labels = tf.tensor2d([[4], [5], [0]]);
+      expect(metric.sum(logits, labels, 'softmax').dataSync()[0]).toBe(1);
+      expect(getMetric('accuracy').sum(logits, tf.tensor2d([[0], [5], [6]]), 'softmax').dataSync()[0]).toBe(2);
+    });
+  });
+
+  it('multiplies the learning rate by the factor at each boundary epoch', async () => {
+    const model = mlp({ inputDim: 2, hidden: [4], seed: 1 });
+    const history = await fit(model, { train: linearData(16) }, {
+      epochs: 6, batchSize: 16, loss: 'mse', optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0.9 },
+      callbacks: [new StepDecay({ boundaries: [2, 4] })],
+    });
+    const lrs = history.history['lr']!.map((v) => Number(v.toPrecision(6)));
+    expect(lrs).toEqual([0.1, 0.1, 0.01, 0.01, 0.001, 0.001]);
+    model.dispose();
+    expect(() => new StepDecay({ boundaries: [0] })).toThrow(/boundaries\[0\] must be a positive integer epoch, got 0/);
   });
 });
