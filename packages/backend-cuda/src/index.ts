@@ -51,3 +51,4 @@ export const cudaBackend: BackendProvider = {
     };
   },
 };
+export { diagnoseCuda, parseLdconfig, parseNvidiaSmi, type CudaDiagnosis } from './diagnose';

@@ -4,6 +4,7 @@ import { BACKEND_CHOICES } from './backends';
 import { InterruptedError } from './experiments/runner';
 import * as path from 'node:path';
 import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
+import { runDoctor } from './commands/doctor';
 import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
 import { UCI_DEFAULTS, runReproduceUci } from './commands/reproduce-uci';
 import { UCI_DATASETS } from '@geoparam/datasets';
@@ -58,6 +59,13 @@ export function createProgram(io: Io): Command {
     .option('--json', 'print machine-readable results instead of tables', false)
     .option('--no-figures', 'skip rendering the SVG/PNG figure')
     .action(async (options) => runPerturb(options, io.log));
+
+  program
+    .command('doctor')
+    .description('which backends load here (WASM SIMD/threads), and for CUDA the expected vs found libtensorflow, CUDA and cuDNN')
+    .option('--json', 'machine-readable output', false)
+    .option('--no-gpu-check', 'skip running a TensorFlow op to see whether it lands on a GPU')
+    .action(async (options) => runDoctor(options, io.log));
 
   const reproduce = program.command('reproduce').description('reproduce an experiment of the paper');
   for (const experiment of ['levy', 'banana'] as const) {
