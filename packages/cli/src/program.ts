@@ -5,6 +5,7 @@ import { InterruptedError } from './experiments/runner';
 import * as path from 'node:path';
 import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
 import { runDoctor } from './commands/doctor';
+import { runReproduceVision } from './commands/reproduce-vision';
 import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
 import { UCI_DEFAULTS, runReproduceUci } from './commands/reproduce-uci';
 import { UCI_DATASETS } from '@geoparam/datasets';
@@ -91,6 +92,34 @@ export function createProgram(io: Io): Command {
       command.option('--data-dir <path>', 'a local banana.csv or its directory (default: download once, verify sha256, cache)');
     }
     command.action(async (options) => runReproduce(experiment, options, io.log));
+  }
+
+  for (const architecture of ['vgg6', 'resnet'] as const) {
+    const command = reproduce
+      .command(architecture)
+      .description(
+        architecture === 'vgg6'
+          ? 'Table 2: VGG-6 with SP, WN, WN+MBN, BN, GmP and GmP+IMN on MNIST, CIFAR-10 or ImageNet32'
+          : 'Table 3: ResNet-18/34 (ImageNet stem) or a CIFAR ResNet with GmP+IMN, WN+MBN and BN',
+      )
+      .addOption(new Option('--dataset <name>', 'image data').choices(['mnist', 'cifar10', 'imagenet32']).default('cifar10'))
+      .option('--data-dir <path>', 'local copy of the data (MNIST IDX files, CIFAR-10 batches or archive, ImageNet32 npz)')
+      .option('--holdout', 'split the given set 80/20 instead of the official train/test split (e.g. the small shared subsets)', false)
+      .option('--train-limit <n>', 'train on a seeded subset of this many images', parsePositiveInteger)
+      .option('--batch-size <list>', 'comma-separated batch sizes (a sweep, like Table 2)', (v) => parseNumberList(v).map((n) => parsePositiveInteger(String(n))), [256])
+      .option('--width <w>', 'scale every channel count (1 = the paper; 0.125 for CPU-sized runs)', parseNumber, architecture === 'vgg6' ? 0.125 : 0.25)
+      .option('--epochs <n>', 'epochs', parsePositiveInteger, 3)
+      .option('--schedule <epochs>', 'comma-separated epochs after which the learning rate is multiplied by 0.1', (v) => parseNumberList(v), [])
+      .option('--lr <rate>', 'learning rate for every variant (default: the paper\'s per variant)', parseNumber)
+      .option('--momentum <m>', 'SGD momentum', parseNumber, 0.9)
+      .option('--methods <list>', 'comma-separated variants (sp, wn, wn+mbn, bn, gmp, gmp+imn)', parseList, architecture === 'vgg6' ? ['sp', 'wn', 'wn+mbn', 'bn', 'gmp', 'gmp+imn'] : ['wn+mbn', 'bn', 'gmp+imn'])
+      .option('--seed <n>', 'seed of splits, initialization, batch order and flips', parseInteger, 0)
+      .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
+      .option('--out <dir>', 'results.json, manifest.json and the accuracy curves', path.join('geoparam-out', architecture))
+      .option('--json', 'print results.json instead of the table', false)
+      .option('--no-figures', 'skip rendering the SVG/PNG figure');
+    if (architecture === 'resnet') command.addOption(new Option('--depth <d>', 'ResNet depth').choices(['18', '34', 'cifar']).default('cifar'));
+    command.action(async (options) => runReproduceVision({ ...options, architecture }, io.log));
   }
 
   reproduce

@@ -10,3 +10,4 @@ export * from './levy';
 export * from './banana';
 export * from './user-csv';
 export * from './uci';
+export * from './images';

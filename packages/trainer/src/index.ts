@@ -16,3 +16,4 @@ export { CabTracker, type CabRecord, type CabStabilityRecord, type CabTrackerOpt
 export { LambdaCallback } from './callbacks/lambda';
 export { isBatchSource, tabularSource, type BatchSource, type BatchOrder, type HostBatch } from './source';
 export { StepDecay, type StepDecayOptions } from './callbacks/step-decay';
+export { imageSource, type ImageSourceOptions } from './image-source';

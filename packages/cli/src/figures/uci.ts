@@ -33,7 +33,7 @@ export function uciFigure(table: Record<string, Record<string, { rmse: number[];
         {
           transform: [{ filter: "datum.kind === 'mean'" }],
           mark: { type: 'errorbar', ticks: true },
-          encoding: { x: { field: 'method', type: 'nominal', sort: order }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { value: '#222222' } },
+          encoding: { x: { field: 'method', type: 'nominal', sort: order }, y: { field: 'lo', type: 'quantitative', title: 'test RMSE' }, y2: { field: 'hi' }, color: { value: '#222222' } },
         },
         {
           transform: [{ filter: "datum.kind === 'paper'" }],
