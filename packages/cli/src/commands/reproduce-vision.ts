@@ -94,7 +94,9 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   if (o.trainLimit !== undefined) assertPositiveInteger('trainLimit', o.trainLimit);
   const say = o.json ? () => undefined : log;
   const backend = await activate(o.backend);
-  let { train, test, note } = await loadData(o);
+  const loaded = await loadData(o);
+  const test = loaded.test;
+  let { train, note } = loaded;
   if (o.trainLimit !== undefined && o.trainLimit < train.numExamples) {
     train = takeImages(train, shuffledIndices(train.numExamples, new SeedStream(o.seed).next()).subarray(0, o.trainLimit));
     note += `; training on ${o.trainLimit} of them`;
