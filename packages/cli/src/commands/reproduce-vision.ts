@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError, SeedStream, assertPositiveInteger } from '@geoparam/core';
 import { channelMeans, loadCifar10, loadImageNet32, loadMnist, shuffledIndices, splitImages, takeImages, type ImageDataset } from '@geoparam/datasets';
 import { VISION_VARIANTS, resnet, resolveVariant, vgg6, type Model, type ResNetDepth } from '@geoparam/models';
-import { ProgressBar, StepDecay, evaluate, fit, imageSource } from '@geoparam/trainer';
+import { EarlyStopping, ProgressBar, ReduceLROnPlateau, StepDecay, evaluate, fit, imageSource } from '@geoparam/trainer';
 import { writeFigure } from '@geoparam/plot';
 import { activate, describeBackend } from '../backends';
 import { runManifest, writeJson } from '../experiments/manifest';
@@ -104,7 +104,11 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   const mean = channelMeans(train);
   const name = o.architecture === 'vgg6' ? 'VGG-6' : o.depth === 'cifar' ? 'CIFAR ResNet' : `ResNet-${o.depth ?? 18}`;
   say(`geoparam reproduce ${o.architecture}: ${name} (width ×${o.width}) on ${o.dataset}, ${note}; ${train.numExamples} train / ${test.numExamples} test images`);
-  say(`backend ${describeBackend(backend)}; SGD momentum ${o.momentum}, ${o.epochs} epochs${o.schedule.length ? `, lr ×0.1 after epochs ${o.schedule.join(', ')}` : ''}; inputs x/255 - mean RGB, random horizontal flips`);
+  say(
+    `backend ${describeBackend(backend)}; SGD momentum ${o.momentum}, up to ${o.epochs} epochs, ` +
+      (o.schedule.length ? `lr ×0.1 after epochs ${o.schedule.join(', ')}` : 'lr ×0.1 after 5 and early stopping after 10 epochs without better validation top-5 (as the reference)') +
+      '; inputs x/255 - mean RGB, random horizontal flips',
+  );
 
   const runs: VisionRun[] = [];
   for (const batchSize of o.batchSize) {
@@ -125,7 +129,15 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
             optimizer: { name: 'sgd', learningRate: lr, momentum: o.momentum },
             seed: o.seed,
             evaluationBatchSize: 256,
-            callbacks: [...(o.schedule.length ? [new StepDecay({ boundaries: o.schedule })] : []), new ProgressBar({ label: `${label} b${batchSize}` })],
+            monitor: 'val_top5',
+            // The reference: reduce-LR x0.1 after 5 and early stopping after 10 flat epochs of
+            // validation top-5; --schedule switches to the step schedule instead.
+            callbacks: [
+              ...(o.schedule.length
+                ? [new StepDecay({ boundaries: o.schedule })]
+                : [new ReduceLROnPlateau({ monitor: 'val_top5', factor: 0.1, patience: 5 }), new EarlyStopping({ monitor: 'val_top5', patience: 10, restoreBestWeights: true })]),
+              new ProgressBar({ label: `${label} b${batchSize}` }),
+            ],
           },
         );
         const seconds = (performance.now() - started) / 1000;
