@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sharedData } from '@geoparam/test-utils';
 import { bin, run, tmp } from './helpers';
+import { runPool } from '../src/experiments/pool';
 import { summarize } from '../src/experiments/uci';
 
 
@@ -110,6 +111,31 @@ describe('geoparam reproduce uci', () => {
     expect(fs.readFileSync(path.join(dir, 'uci.svg'), 'utf8')).toMatch(/^<svg/);
     expect(fs.readFileSync(path.join(dir, 'uci.png')).subarray(1, 4).toString()).toBe('PNG');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the worker pool', () => {
+  it('reports every run instead of respawning forever when workers cannot start', async () => {
+    let cudaInstalled = true;
+    try {
+      require.resolve('@tensorflow/tfjs-node-gpu', { paths: [require.resolve('@geoparam/backend-cuda/package.json')] });
+    } catch {
+      cudaInstalled = false;
+    }
+    if (cudaInstalled) return;
+    const failures: string[] = [];
+    const jobs = [1, 2, 3].map((split) => ({ dataset: 'yacht', method: 'standard' as const, split, learningRate: 0.01, seed: 0, epochs: 1, protocol: 'validation' as const, phase: 'final' as const }));
+    const outcome = await runPool(jobs, {
+      workers: 2,
+      script: path.join(__dirname, '..', 'dist', 'experiments', 'uci-worker.js'),
+      init: { backend: 'cuda' },
+      key: (j) => String(j.split),
+      onResult: () => undefined,
+      onFailure: (_job, reason) => failures.push(reason),
+    });
+    expect(outcome.completed).toBe(0);
+    expect(failures).toHaveLength(3);
+    expect(failures[0]).toMatch(/workers exit before running anything: backend "cuda" is unavailable/);
   });
 });
 

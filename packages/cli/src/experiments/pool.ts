@@ -29,6 +29,9 @@ export function runPool<J, R>(jobs: J[], options: PoolOptions<J, R>): Promise<{ 
   let completed = 0;
   let failed = 0;
   let aborted = false;
+  // Workers that die before finishing anything (a broken setup) must not be respawned forever.
+  let idleDeaths = 0;
+  let lastFatal = '';
   const slots = new Set<Slot>();
 
   return new Promise((resolve) => {
@@ -59,8 +62,10 @@ export function runPool<J, R>(jobs: J[], options: PoolOptions<J, R>): Promise<{ 
       const slot: Slot = { child, job: null };
       slots.add(slot);
       child.on('message', (message: { type: string; result?: R; message?: string }) => {
-        if (message.type === 'ready') dispatch(slot);
+        if (message.type === 'fatal') lastFatal = message.message ?? '';
+        else if (message.type === 'ready') dispatch(slot);
         else if (message.type === 'result' && slot.job !== null) {
+          idleDeaths = 0;
           completed++;
           options.onResult(slot.job as J, message.result as R);
           dispatch(slot);
@@ -75,6 +80,7 @@ export function runPool<J, R>(jobs: J[], options: PoolOptions<J, R>): Promise<{ 
         if (!slots.has(slot)) return;
         slots.delete(slot);
         const job = slot.job as J | null;
+        if (job === null && !aborted) idleDeaths++;
         if (job !== null && !aborted) {
           const key = options.key(job);
           const tries = (attempts.get(key) ?? 0) + 1;
@@ -83,6 +89,12 @@ export function runPool<J, R>(jobs: J[], options: PoolOptions<J, R>): Promise<{ 
           else {
             failed++;
             options.onFailure(job, `worker exited (${signal ?? `code ${code}`}) ${tries} times`);
+          }
+        }
+        if (idleDeaths >= 3) {
+          for (const waiting of queue.splice(0)) {
+            failed++;
+            options.onFailure(waiting, `workers exit before running anything${lastFatal ? `: ${lastFatal}` : ''}`);
           }
         }
         if (queue.length > 0 && !aborted) spawnWorker();
