@@ -16,7 +16,9 @@ require('@geoparam/backend-wasm/register');
 const { mlp } = require('@geoparam/models');
 const { getLoss, createOptimizer, disposeOptimizer } = require('../dist/index.js');
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '60' }, backends: { type: 'string', default: 'wasm,cpu' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '60' }, backends: { type: 'string', default: 'wasm,cpu' }, out: { type: 'string' }, tolerance: { type: 'string', default: '0.15' } },
+});
 const steps = Number(values.steps);
 const methods = ['standard', 'weightNorm', 'batchNorm', 'geometric'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -70,7 +72,37 @@ for (const [backend, r] of Object.entries(results.backends)) {
 }
 if (results.wasmOverCpuSp) console.log(`\nwasm / cpu (SP step): ${results.wasmOverCpuSp.toFixed(2)}`);
 const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'training-step.json');
+// Regression check against the last committed run: ratios only, since absolute times on these
+// machines move with load; a ratio more than `tolerance` above its baseline fails the bench.
+const regressions = [];
+if (fs.existsSync(out)) {
+  const baseline = JSON.parse(fs.readFileSync(out, 'utf8'));
+  for (const [backend, r] of Object.entries(results.backends)) {
+    for (const [method, m] of Object.entries(r.methods)) {
+      const before = baseline.backends?.[backend]?.methods?.[method]?.ratioToSp;
+      if (before && m.ratioToSp > before * (1 + Number(values.tolerance))) regressions.push(`${backend} ${method}: ${m.ratioToSp.toFixed(2)} x SP, baseline ${before.toFixed(2)}`);
+    }
+  }
+}
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-console.log(`\nwritten to ${out}`);
+const summary = [
+  `# Training step, ${results.workload}`,
+  '',
+  `${results.date}, ${results.machine.cpus} cores (${results.machine.model}), node ${results.machine.node}, ${steps} interleaved steps`,
+  '',
+  '| backend | method | median ms | p10–p90 ms | × SP |',
+  '|---|---|---|---|---|',
+  ...Object.entries(results.backends).flatMap(([backend, r]) =>
+    Object.entries(r.methods).map(([method, m]) => `| ${backend} | ${method} | ${m.medianMs.toFixed(2)} | ${m.p10Ms.toFixed(2)}–${m.p90Ms.toFixed(2)} | ${m.ratioToSp.toFixed(2)} |`),
+  ),
+  '',
+  results.wasmOverCpuSp ? `wasm / cpu (SP step): ${results.wasmOverCpuSp.toFixed(2)}` : '',
+].join('\n');
+fs.writeFileSync(out.replace(/\.json$/, '.md'), summary + '\n');
+console.log(`\nwritten to ${out} and ${out.replace(/\.json$/, '.md')}`);
+if (regressions.length) {
+  console.log(`\nratio regressions beyond ${Number(values.tolerance) * 100}%:\n${regressions.join('\n')}`);
+  process.exitCode = 1;
+}
 if (Object.values(results.backends).some((r) => r.tensorsLeakedOverRun !== 0)) process.exitCode = 1;
