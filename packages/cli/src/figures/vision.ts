@@ -22,7 +22,7 @@ export function visionCurvesFigure(runs: Run[], model: string, dataset: string):
       height: 180,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
         color: { field: 'variant', type: 'nominal', sort: ['SP', 'WN', 'WN+MBN', 'BN', 'GmP', 'GmP+IMN'], title: null },
       },
