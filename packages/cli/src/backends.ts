@@ -2,13 +2,9 @@
 import '@geoparam/backend-cpu/register';
 import '@geoparam/backend-wasm/register';
 import '@geoparam/backend-cuda/register';
-import { useBackend, type BackendReport } from '@geoparam/core';
+import type { BackendReport } from '@geoparam/core';
 
 export const BACKEND_CHOICES = ['wasm', 'cpu', 'cuda'];
-
-export async function activate(name: string): Promise<BackendReport> {
-  return useBackend(name);
-}
 
 export function describeBackend(report: BackendReport): string {
   const details = Object.entries(report.details)

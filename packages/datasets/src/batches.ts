@@ -27,13 +27,26 @@ export interface BatchOptions {
  */
 export function batches(d: Dataset, o: BatchOptions): Generator<Batch, void, undefined> {
   assertDataset('dataset', d);
+  const { order } = epochPlan(d.numExamples, o);
+  return generate(d, order, o.batchSize, o.dropRemainder ?? false);
+}
+
+/**
+ * The checked options of one epoch: its seed (the epoch-th of the user's seed stream, so the same
+ * (seed, epoch) always gives the same order, whatever the data) and the example order. Shared by
+ * every batch generator so tabular and image data shuffle alike.
+ */
+export function epochPlan(numExamples: number, o: BatchOptions): { epochSeed: number; order: Int32Array } {
   assertPositiveInteger('batchSize', o.batchSize);
   const seed = o.seed ?? 0;
   assertFiniteNumber('seed', seed);
   const epoch = o.epoch ?? 0;
   if (!Number.isInteger(epoch) || epoch < 0) throw new InvalidArgumentError('epoch', epoch, 'a non-negative integer');
-  const order = o.shuffle ? shuffledIndices(d.numExamples, epochSeed(seed, epoch)) : identity(d.numExamples);
-  return generate(d, order, o.batchSize, o.dropRemainder ?? false);
+  const stream = new SeedStream(seed);
+  for (let i = 0; i < epoch; i++) stream.next();
+  const epochSeed = stream.next();
+  const order = o.shuffle ? shuffledIndices(numExamples, epochSeed) : Int32Array.from({ length: numExamples }, (_, i) => i);
+  return { epochSeed, order };
 }
 
 function* generate(d: Dataset, order: Int32Array, batchSize: number, dropRemainder: boolean): Generator<Batch, void, undefined> {
@@ -50,17 +63,4 @@ function* generate(d: Dataset, order: Int32Array, batchSize: number, dropRemaind
     }
     yield { x, y, size: indices.length, indices };
   }
-}
-
-/** The epoch-th seed of the user's seed stream: cheap (epochs are at most ~1e4) and collision-free in practice. */
-function epochSeed(seed: number, epoch: number): number {
-  const stream = new SeedStream(seed);
-  for (let i = 0; i < epoch; i++) stream.next();
-  return stream.next();
-}
-
-function identity(n: number): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order;
 }

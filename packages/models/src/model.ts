@@ -119,17 +119,16 @@ export class Model {
     return out;
   }
 
+  /** Each layer takes the entries under its `<index>/` prefix and names any it misses. */
   setWeights(weights: Record<string, tf.Tensor>): void {
-    const names = this.layers.map((layer) => {
-      const current = layer.getWeights();
-      tf.dispose(Object.values(current));
-      return Object.keys(current);
-    });
-    const missing = names.flatMap((keys, i) => keys.map((k) => `${i}/${k}`)).filter((k) => !(k in weights));
-    if (missing.length) throw new InvalidArgumentError('weights', Object.keys(weights), `to contain ${missing.join(', ')}`);
-    this.layers.forEach((layer, i) => {
-      layer.setWeights(Object.fromEntries(names[i]!.map((key) => [key, weights[`${i}/${key}`]!])));
-    });
+    const perLayer = this.layers.map(() => ({}) as Record<string, tf.Tensor>);
+    for (const [key, value] of Object.entries(weights)) {
+      const slash = key.indexOf('/');
+      const own = perLayer[Number(key.slice(0, slash))];
+      if (slash < 1 || !own) throw new InvalidArgumentError('weights', key, `keys of the form <layer index 0..${this.layers.length - 1}>/<name>`);
+      own[key.slice(slash + 1)] = value;
+    }
+    this.layers.forEach((layer, i) => layer.setWeights(perLayer[i]!));
   }
 
   /** Checks a batch's shape before any layer sees it. */

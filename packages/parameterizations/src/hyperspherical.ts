@@ -83,9 +83,8 @@ export function cartesianToHyperspherical(w: tf.Tensor2D): HypersphericalCoordin
     const [n, units] = w.shape;
     const squares = tf.square(w);
     const tailNorm = tf.sqrt(tf.cumsum(squares, 0, true, true)) as tf.Tensor2D;
-    const polar = tf.atan2(rows(tailNorm, 0, n - 2), rows(w, 0, n - 2));
     const azimuth = tf.atan2(rows(w, n - 1, n), rows(w, n - 2, n - 1));
-    const theta = n > 2 ? tf.concat([polar, azimuth], 0) : azimuth;
+    const theta = n > 2 ? tf.concat([tf.atan2(rows(tailNorm, 0, n - 2), rows(w, 0, n - 2)), azimuth], 0) : azimuth;
     const radius = tf.reshape(tf.sqrt(tf.sum(squares, 0)), [1, units]) as tf.Tensor2D;
     return { theta: theta as tf.Tensor2D, radius };
   });

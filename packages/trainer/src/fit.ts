@@ -45,10 +45,6 @@ export interface FitOptions {
   handleSigint?: boolean;
 }
 
-function snapshot(model: Model): Record<string, tf.Tensor> {
-  return model.getWeights();
-}
-
 function validateOptions(options: FitOptions): void {
   assertPositiveInteger('epochs', options.epochs);
   if (options.batchSize !== undefined && options.batchSize !== 'full') assertPositiveInteger('batchSize', options.batchSize);
@@ -142,7 +138,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
       delete history.message;
     }
     // The run's starting point is the fallback if the very first epoch already diverges.
-    bestWeights ??= snapshot(model);
+    bestWeights ??= model.getWeights();
     for (const callback of callbacks) await callback.onTrainBegin?.({});
     let lastYield = performance.now();
     while (epoch < options.epochs && stopReason === null) {
@@ -219,7 +215,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
       if (watched !== undefined && monitor.improved(watched, best?.value ?? monitor.worst)) {
         best = { value: watched, epoch };
         tf.dispose(Object.values(bestWeights ?? {}));
-        bestWeights = snapshot(model);
+        bestWeights = model.getWeights();
       }
       for (const callback of callbacks) await callback.onEpochEnd?.(epoch, logs);
       epoch++;

@@ -2,7 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { perturbationStudy, PAPER_DELTAS, type PerturbationStudy } from '@geoparam/cab';
 import { writeFigure } from '@geoparam/plot';
-import { activate, describeBackend } from '../backends';
+import { useBackend } from '@geoparam/core';
+import { describeBackend } from '../backends';
 import { perturbationFigure } from '../figures/perturbation';
 import { METHOD_LABELS } from '../labels';
 import { formatNumber, formatTable } from '../table';
@@ -49,7 +50,7 @@ function tables(study: PerturbationStudy): string {
 }
 
 export async function runPerturb(options: PerturbOptions, log: (line: string) => void): Promise<void> {
-  const backend = await activate(options.backend);
+  const backend = await useBackend(options.backend);
   const study = perturbationStudy({ seed: options.seed, scale: options.scale, deltas: options.deltas, methods: options.methods });
   const figures = options.figures ? await writeFigure(perturbationFigure(study), path.join(options.out, 'perturbation')) : null;
   const result = { experiment: 'perturb', backend: backend.name, backendDetails: backend.details, ...study, figures };

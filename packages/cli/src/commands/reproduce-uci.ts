@@ -5,7 +5,8 @@ import { InvalidArgumentError, assertPositiveInteger } from '@geoparam/core';
 import { UCI_PAPER_DATASETS, uciSpec } from '@geoparam/datasets';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { writeFigure } from '@geoparam/plot';
-import { activate, describeBackend } from '../backends';
+import { useBackend } from '@geoparam/core';
+import { describeBackend } from '../backends';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { paperLearningRate, resolveMethods } from '../experiments/methods';
 import { runPool } from '../experiments/pool';
@@ -76,7 +77,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   assertPositiveInteger('workers', options.workers);
   if (options.splits > 100) throw new InvalidArgumentError('splits', options.splits, 'at most 100');
   const say = options.json ? () => undefined : log;
-  const backend = await activate(options.backend);
+  const backend = await useBackend(options.backend);
   say(`geoparam reproduce uci: ${datasets.join(', ')} × ${methods.map((m) => METHOD_LABELS[m]).join(', ')} × ${options.splits} splits, ${options.workers} worker processes, backend ${describeBackend(backend)}`);
   say(
     options.protocol === 'paper'
@@ -149,6 +150,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     process.removeListener('SIGINT', onSigint);
   }
   const wallSeconds = (performance.now() - started) / 1000;
+  const runSeconds = [...journal.values()].reduce((s, r) => s + (r.result?.seconds ?? 0), 0);
 
   const table: Record<string, Record<string, ReturnType<typeof summarize> & { rmse: number[]; epochs: number[]; lr: number; failed: number; paper: [number, number] | null; outsidePaper2se: boolean | null }>> = {};
   for (const dataset of datasets) {
@@ -181,7 +183,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     workers: options.workers,
     wallSeconds,
     /** Sum of every run's own time (what one worker alone would have needed), including resumed runs. */
-    runSeconds: [...journal.values()].reduce((s, r) => s + (r.result?.seconds ?? 0), 0),
+    runSeconds,
     datasets: table,
     failures,
   };
@@ -203,7 +205,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
     `Test RMSE, mean ± standard error over ${options.splits} random 80/20 splits (seed ${options.seed}, protocol ${options.protocol}, ${options.epochs} epochs max, ${backend.name}). † ours lies outside the paper's mean ± 2 s.e.`,
-    `Wall time ${wallSeconds.toFixed(0)} s with ${options.workers} worker processes (runs alone: ${[...journal.values()].reduce((s, r) => s + (r.result?.seconds ?? 0), 0).toFixed(0)} s).`,
+    `Wall time ${wallSeconds.toFixed(0)} s with ${options.workers} worker processes (runs alone: ${runSeconds.toFixed(0)} s).`,
   ].join('\n');
   fs.writeFileSync(path.join(options.out, 'table.md'), markdown + '\n');
   if (options.figures) await writeFigure(uciFigure(table, methods), path.join(options.out, 'uci'));

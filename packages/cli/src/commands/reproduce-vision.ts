@@ -4,7 +4,8 @@ import { channelMeans, loadCifar10, loadImageNet32, loadMnist, shuffledIndices, 
 import { VISION_VARIANTS, resnet, resolveVariant, vgg6, type Model, type ResNetDepth } from '@geoparam/models';
 import { EarlyStopping, ProgressBar, ReduceLROnPlateau, StepDecay, evaluate, fit, imageSource } from '@geoparam/trainer';
 import { writeFigure } from '@geoparam/plot';
-import { activate, describeBackend } from '../backends';
+import { useBackend } from '@geoparam/core';
+import { describeBackend } from '../backends';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { visionCurvesFigure } from '../figures/vision';
 import { formatTable } from '../table';
@@ -93,7 +94,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   assertPositiveInteger('epochs', o.epochs);
   if (o.trainLimit !== undefined) assertPositiveInteger('trainLimit', o.trainLimit);
   const say = o.json ? () => undefined : log;
-  const backend = await activate(o.backend);
+  const backend = await useBackend(o.backend);
   const loaded = await loadData(o);
   const test = loaded.test;
   let { train, note } = loaded;

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFigure, type FigureSpec } from '@geoparam/plot';
-import { activate, describeBackend } from '../backends';
+import { useBackend } from '@geoparam/core';
+import { describeBackend } from '../backends';
 import { BANANA_PAPER_ACCURACY, runBanana, type BananaMethodResult } from '../experiments/banana';
 import { LEVY_PAPER_RMSE, runLevy, type LevyMethodResult } from '../experiments/levy';
 import { runManifest, writeJson } from '../experiments/manifest';
@@ -74,7 +75,7 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   const stabilitySteps = options.stabilitySteps ?? defaults.stabilitySteps;
   const out = options.out ?? path.join('geoparam-out', experiment);
   const methods = resolveMethods(options.methods);
-  const backend = await activate(options.backend);
+  const backend = await useBackend(options.backend);
   const say = options.json ? () => undefined : log;
   say(`geoparam reproduce ${experiment}: backend ${describeBackend(backend)}, seed ${options.seed}, up to ${epochs} epochs`);
   say(`protocol ${PROTOCOL_NOTES[experiment][options.protocol]}`);

@@ -5,8 +5,10 @@ import { thinRecords } from '../experiments/runner';
 
 const METHOD_ORDER = ['SP', 'WN', 'BN', 'WN+MBN', 'GmP'];
 
-function facetOrder(labels: string[]): string[] {
-  return [...labels].sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
+/** One column per method, in the paper's order. */
+function methodColumns(methods: { label: string }[]) {
+  const labels = methods.map((m) => m.label).sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
+  return { column: { field: 'method', type: 'nominal', sort: labels, title: null } } as const;
 }
 
 /** Fig 2(a,b): data, ground truth, and each method's prediction before and after training. */
@@ -24,7 +26,7 @@ export function levyFitFigure(result: LevyResult): FigureSpec {
   return {
     title: { text: '1-D Levy regression: predictions before and after training', subtitle: 'one hidden layer of 100 ReLU units' },
     data: { values },
-    facet: { column: { field: 'method', type: 'nominal', sort: facetOrder(result.methods.map((m) => m.label)), title: null } },
+    facet: methodColumns(result.methods),
     spec: {
       width: 240,
       height: 200,
@@ -60,7 +62,7 @@ export function levyEvolutionFigure(result: LevyResult): FigureSpec {
   return {
     title: { text: 'Evolution of the characteristic points φ of the 100 hidden units', subtitle: 'φ = -λ·u, the input where each ReLU switches on; clipped to [-15, 15]' },
     data: { values },
-    facet: { column: { field: 'method', type: 'nominal', sort: facetOrder(result.methods.map((m) => m.label)), title: null } },
+    facet: methodColumns(result.methods),
     spec: {
       width: 240,
       height: 220,
@@ -113,7 +115,7 @@ export function bananaTrajectoryFigure(result: BananaResult): FigureSpec {
   return {
     title: { text: 'Banana: trajectories of every unit’s φ during training', subtitle: 'dots: final φ; grey: test points' },
     data: { values },
-    facet: { column: { field: 'method', type: 'nominal', sort: facetOrder(result.methods.map((m) => m.label)), title: null } },
+    facet: methodColumns(result.methods),
     spec: {
       width: 220,
       height: 220,
@@ -164,7 +166,7 @@ export function bananaBoundaryFigure(result: BananaResult): FigureSpec {
   return {
     title: { text: 'Banana: decision regions after training, with each unit’s φ (×)' },
     data: { values },
-    facet: { column: { field: 'method', type: 'nominal', sort: facetOrder(result.methods.map((m) => m.label)), title: null } },
+    facet: methodColumns(result.methods),
     spec: {
       width: 220,
       height: 220,

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, SeedStream, assertFiniteNumber, assertPositiveInteger } from '@geoparam/core';
-import { shuffledIndices } from '../splits';
+import { InvalidArgumentError, SeedStream, assertFiniteNumber } from '@geoparam/core';
+import { epochPlan } from '../batches';
 import { assertImageDataset, imageSize, type ImageDataset } from './image-dataset';
 
 export interface ImageBatchOptions {
@@ -39,14 +39,8 @@ export interface ImageBatch {
  */
 export function imageBatches(d: ImageDataset, o: ImageBatchOptions): Generator<ImageBatch, void, undefined> {
   assertImageDataset('dataset', d);
-  assertPositiveInteger('batchSize', o.batchSize);
-  const seed = o.seed ?? 0;
-  assertFiniteNumber('seed', seed);
-  const epoch = o.epoch ?? 0;
-  if (!Number.isInteger(epoch) || epoch < 0) throw new InvalidArgumentError('epoch', epoch, 'a non-negative integer');
+  const { epochSeed: base, order } = epochPlan(d.numExamples, o);
   const lut = conversionTable(d.channels, o.mean);
-  const base = epochSeed(seed, epoch);
-  const order = o.shuffle ? shuffledIndices(d.numExamples, base) : identity(d.numExamples);
   const flips = o.flip ? drawFlips(d.numExamples, base) : undefined;
   return generate(d, order, o.batchSize, o.dropRemainder ?? false, lut, flips);
 }
@@ -119,13 +113,6 @@ function* generate(
   }
 }
 
-/** Same derivation as `batches()`: the epoch-th seed of the user's seed stream. */
-function epochSeed(seed: number, epoch: number): number {
-  const stream = new SeedStream(seed);
-  for (let i = 0; i < epoch; i++) stream.next();
-  return stream.next();
-}
-
 /** One fair coin per example, from a stream keyed off the epoch seed but distinct from the shuffle's. */
 function drawFlips(n: number, base: number): Uint8Array {
   const rng = new SeedStream(new SeedStream(base ^ 0x6a09e667).next());
@@ -134,8 +121,3 @@ function drawFlips(n: number, base: number): Uint8Array {
   return flips;
 }
 
-function identity(n: number): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order;
-}
