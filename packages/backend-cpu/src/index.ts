@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProvider } from '@geoparam/core';
+import { registerGeometricKernels } from './geometric-affine';
+
+export { geometricAffineCpu, geometricAffineGradCpu, registerGeometricKernels } from './geometric-affine';
 
 /** The plain-JavaScript backend: slow, but runs anywhere tfjs-core does. */
 export const cpuBackend: BackendProvider = {
@@ -8,6 +11,7 @@ export const cpuBackend: BackendProvider = {
   priority: 1,
   async load() {
     require('@tensorflow/tfjs-backend-cpu');
+    registerGeometricKernels();
   },
   onActivate() {
     // The cpu backend advertises tfjs-node on its first write; someone who picked cpu on purpose

@@ -3,9 +3,13 @@ import * as path from 'node:path';
 import { BackendUnavailableError, type BackendProvider } from '@geoparam/core';
 import { registerConv2dBackpropFilter } from './conv2d-backprop-filter';
 import { registerConv2dBackpropInput } from './conv2d-backprop-input';
+import { registerGeometricKernels } from './geometric-affine';
+import { registerSum } from './sum';
 
 export { conv2dBackpropFilterWasm, registerConv2dBackpropFilter } from './conv2d-backprop-filter';
 export { conv2dBackpropInputWasm, registerConv2dBackpropInput } from './conv2d-backprop-input';
+export { geometricAffineWasm, geometricAffineGradWasm, registerGeometricKernels } from './geometric-affine';
+export { sumWasm, registerSum } from './sum';
 
 let loaded = false;
 
@@ -28,6 +32,8 @@ export const wasmBackend: BackendProvider = {
     }
     registerConv2dBackpropFilter();
     registerConv2dBackpropInput();
+    registerGeometricKernels();
+    registerSum();
     loaded = true;
   },
   async details() {

@@ -5,3 +5,4 @@ export * from './validate';
 export * from './random';
 export * from './backends';
 export * from './tidy';
+export * from './kernels';

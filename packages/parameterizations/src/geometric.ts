@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError , tidy } from '@geoparam/core';
 import { BaseParameterization, boundaryFrom, columnNorms, type InitOptions } from './base';
-import { cartesianToHyperspherical, hypersphericalToCartesian } from './hyperspherical';
+import { geometricAffine, hasGeometricAffineKernels } from './geometric-affine';
+import { cartesianToHyperspherical } from './hyperspherical';
 import type { ApplyContext, Boundary, EffectiveAffine, LayerGeometry, PreActivation } from './types';
 
 export type GeometricInit =
@@ -58,15 +59,37 @@ export class Geometric extends BaseParameterization {
   /** Unit directions `u(theta)`, `[n, units]`. */
   direction(): tf.Tensor2D {
     if (this.geometry.fanIn === 1) return tf.clone(this.variable('signs')) as tf.Tensor2D;
-    return hypersphericalToCartesian(this.theta());
+    return tidy(() => this.parts().kernel);
+  }
+
+  /** `u(theta)`, `lambda` and `r` from one fused kernel (fan-in 1 reads the signs instead). */
+  private parts(foldScale = false): EffectiveAffine & { scale: tf.Tensor1D } {
+    if (this.geometry.fanIn === 1) return { kernel: this.direction(), bias: this.lambda(), scale: this.radius() };
+    return geometricAffine(this.variable('geometry') as tf.Tensor2D, { foldScale });
+  }
+
+  /**
+   * Whether to compute `act(x (u r) + lambda r)` instead of `r act(x u + lambda)`: the same
+   * function and gradient when every r > 0, without the `[batch, units]` multiply and its batch
+   * reduction. Only where the fused kernel runs: deciding reads r, which is free on the CPU-side
+   * backends that register it and would stall an asynchronous one.
+   */
+  private foldsScale(context: ApplyContext): boolean {
+    if (!context.foldPositiveScale || this.geometry.fanIn === 1 || !hasGeometricAffineKernels()) return false;
+    const { fanIn, units } = this.geometry;
+    const values = this.variable('geometry').dataSync();
+    for (let at = fanIn * units; at < (fanIn + 1) * units; at++) if (!(values[at]! > 0)) return false;
+    return true;
   }
 
   apply(x: tf.Tensor, context: ApplyContext): PreActivation {
-    return { value: this.affine(x, context, this.direction(), this.lambda()), scale: this.radius() };
+    const folded = this.foldsScale(context);
+    const { kernel, bias, scale } = this.parts(folded);
+    return { value: this.affine(x, context, kernel, bias), scale: folded ? null : scale };
   }
 
   forward(): EffectiveAffine {
-    return tidy(() => ({ kernel: this.direction(), bias: this.lambda(), scale: this.radius() }));
+    return tidy(() => this.parts());
   }
 
   /** `theta = angles(w)`, `r = |w|`, `lambda = b/|w|`; a zero column becomes direction e1 with r = 0. */

@@ -3,6 +3,7 @@ import '@geoparam/core';
 export * from './types';
 export { denseGeometry, conv2dGeometry, glorotLimit } from './geometry';
 export { hypersphericalToCartesian, cartesianToHyperspherical, type HypersphericalCoordinates } from './hyperspherical';
+export { geometricAffine, geometricAffineReference, hasGeometricAffineKernels, type GeometricAffineParts } from './geometric-affine';
 export { Standard } from './standard';
 export { WeightNorm } from './weight-norm';
 export { BatchNorm, type BatchNormOptions } from './batch-norm';

@@ -92,7 +92,8 @@ export abstract class ParameterizedLayer {
   apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
     this.checkInput(x);
     return tidy(() => {
-      const { value, scale } = this.current.apply(x, { training: options.training ?? false, linear: this.linear });
+      // Both activations (relu, linear) are positively homogeneous.
+      const { value, scale } = this.current.apply(x, { training: options.training ?? false, linear: this.linear, foldPositiveScale: true });
       const activated = this.activation === 'relu' ? tf.relu(value) : value;
       return scale ? tf.mul(activated, scale) : activated;
     });

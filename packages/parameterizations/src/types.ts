@@ -42,6 +42,11 @@ export type LinearMap = (x: tf.Tensor, kernel: tf.Tensor2D) => tf.Tensor;
 export interface ApplyContext {
   training: boolean;
   linear: LinearMap;
+  /**
+   * The activation is positively homogeneous (`act(c z) = c act(z)` for c > 0: ReLU, linear), so a
+   * parameterization may fold a positive per-unit `scale` into `value` and return `scale: null`.
+   */
+  foldPositiveScale?: boolean;
 }
 
 export interface PreActivation {
