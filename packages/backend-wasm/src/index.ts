@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as path from 'node:path';
 import { BackendUnavailableError, type BackendProvider } from '@geoparam/core';
 import { registerConv2dBackpropFilter } from './conv2d-backprop-filter';
 import { registerConv2dBackpropInput } from './conv2d-backprop-input';
@@ -12,6 +11,20 @@ export { geometricAffineWasm, geometricAffineGradWasm, registerGeometricKernels 
 export { sumWasm, registerSum } from './sum';
 
 let loaded = false;
+let wasmPaths: string | Record<string, string> | undefined;
+
+/**
+ * Where the `.wasm` binaries are served from, for bundled apps (the browser): a URL prefix ending
+ * in `/`, or a map from file name (`tfjs-backend-wasm-simd.wasm`, ...) to URL. Call it before the
+ * backend loads. Node needs nothing: the binaries are read from the installed package.
+ */
+export function configureWasm(options: { paths: string | Record<string, string> }): void {
+  if (loaded) throw new BackendUnavailableError('wasm', 'configureWasm() must run before the wasm backend loads');
+  wasmPaths = options.paths;
+}
+
+/** The `.wasm` files a page must serve (with `configureWasm` pointing at them). */
+export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
 /** WebAssembly (XNNPACK, SIMD where the runtime has it): the default for Node and the browser. */
 export const wasmBackend: BackendProvider = {
@@ -22,8 +35,11 @@ export const wasmBackend: BackendProvider = {
     if (loaded) return;
     try {
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-      if (typeof process !== 'undefined' && process.versions?.node) {
+      if (wasmPaths !== undefined) {
+        wasm.setWasmPaths(wasmPaths);
+      } else if (typeof process !== 'undefined' && process.versions?.node) {
         // Point at the .wasm binaries next to the package's main file: no bundler, no fetch.
+        const path = require('node:path') as typeof import('node:path');
         const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
         wasm.setWasmPaths(dist + path.sep);
       }

@@ -2,7 +2,6 @@ import { InvalidArgumentError, SeedStream, assertFiniteNumber, assertPositiveInt
 import { take, type Dataset } from './dataset';
 import { parseNumericCsvWithLines } from './csv';
 import { DatasetError } from './errors';
-import { readText, resolveDataFile, type SourceOptions } from './source';
 import { carveValidation, shuffledIndices, trainTestSplit } from './splits';
 import { Standardizer } from './standardizer';
 
@@ -19,10 +18,12 @@ export const BANANA = {
 
 const FEATURES = ['At1', 'At2'];
 
-/** All 5300 points: x = [At1, At2], y = 1 for Class 1 and 0 for Class -1 (as the notebook does). */
-export async function loadBanana(o: SourceOptions & { verify?: boolean } = {}): Promise<Dataset> {
-  const file = await resolveDataFile({ ...BANANA, alternativeNames: ['2d_banana.csv'] }, o);
-  const { dataset, lines } = parseNumericCsvWithLines(await readText(file), { file, targetColumn: 'Class' });
+/**
+ * Parses the text of `banana.csv` (e.g. fetched by a browser page; verify it against
+ * `BANANA.sha256` first). `file` only names the source in errors.
+ */
+export function parseBanana(text: string, file: string = BANANA.fileName): Dataset {
+  const { dataset, lines } = parseNumericCsvWithLines(text, { file, targetColumn: 'Class' });
   if (dataset.featureNames?.join(',') !== FEATURES.join(',')) {
     throw new DatasetError(`expected the columns At1,At2,Class, got ${[...(dataset.featureNames ?? []), 'Class'].join(',')}`, {
       file,

@@ -8,6 +8,7 @@ export { sha256, fetchVerified, defaultCacheDir, type FetchVerifiedOptions } fro
 export { resolveDataFile, type SourceOptions, type DataFileSpec } from './source';
 export * from './levy';
 export * from './banana';
+export { loadBanana } from './banana-file';
 export * from './user-csv';
 export * from './uci';
 export * from './images';

@@ -118,7 +118,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
   const onInterrupt = () => {
     interrupted = true;
   };
-  const catchSigint = options.handleSigint ?? Boolean(options.checkpointDir);
+  // A browser page has no process (and no SIGINT): `signal` is its interrupt.
+  const catchSigint = (options.handleSigint ?? Boolean(options.checkpointDir)) && typeof process !== 'undefined' && typeof process.once === 'function';
   if (catchSigint) process.once('SIGINT', onInterrupt);
   options.signal?.addEventListener('abort', onInterrupt, { once: true });
   if (options.signal?.aborted) interrupted = true;
@@ -173,7 +174,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
         for (const callback of callbacks) await callback.onBatchEnd?.(batchIndex - 1, { loss, size: batch.size });
         if (performance.now() - lastYield > 50) {
           // Let signals and timers through: a tight loop would never see Ctrl-C.
-          await new Promise((resolve) => setImmediate(resolve));
+          await yieldToEventLoop();
           lastYield = performance.now();
         }
         if (interrupted) {
@@ -232,6 +233,11 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
     for (const callback of callbacks) callback.dispose?.();
     disposeOptimizer(optimizer);
   }
+}
+
+/** Node: after pending I/O (setImmediate); a browser has no setImmediate, so a zero timeout. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 function lastLogs(history: History): Logs {

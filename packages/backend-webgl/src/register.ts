@@ -1,0 +1,4 @@
+import { registerBackendProvider } from '@geoparam/core';
+import { webglBackend } from './index';
+
+registerBackendProvider(webglBackend);

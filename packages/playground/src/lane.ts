@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { snapshotOf, snapshotStability, type BoundarySnapshot } from '@geoparam/cab';
+import { mlp, type Model } from '@geoparam/models';
+import type { ParameterizationName } from '@geoparam/parameterizations';
+import { createOptimizer, disposeOptimizer, evaluate, getLoss, type LossFn } from '@geoparam/trainer';
+import type { Task } from './tasks';
+
+export interface LaneOptions {
+  learningRate: number;
+  units: number;
+  seed: number;
+}
+
+/** How many past boundary locations each unit keeps for its trail. */
+export const TRAIL_LENGTH = 80;
+
+/**
+ * One method training on one task: the model, its optimizer, and everything the views show —
+ * per-step loss and boundary movement, test metric, every unit's current boundary and its trail.
+ */
+export class Lane {
+  readonly model: Model;
+  private readonly optimizer: tf.Optimizer;
+  private readonly lossFn: LossFn;
+  private x!: tf.Tensor2D;
+  private y!: tf.Tensor2D;
+  private task!: Task;
+  private previous: BoundarySnapshot;
+  boundary: BoundarySnapshot;
+  /** `trails[unit]`: oldest first, at most TRAIL_LENGTH locations. */
+  readonly trails: number[][][];
+  readonly loss: number[] = [];
+  readonly maxAngleChange: number[] = [];
+  readonly maxLocationShift: number[] = [];
+  readonly testMetric: { step: number; value: number }[] = [];
+  /** Set when the loss stops being finite: the lane stops, the others go on. */
+  diverged: string | null = null;
+
+  constructor(
+    readonly method: ParameterizationName,
+    task: Task,
+    options: LaneOptions,
+  ) {
+    this.model = mlp({ inputDim: task.inputDim, hidden: [options.units], head: task.head, parameterization: method, seed: options.seed });
+    this.optimizer = createOptimizer({ name: 'adam', learningRate: options.learningRate });
+    this.lossFn = getLoss(task.loss);
+    this.setTask(task);
+    this.boundary = this.readBoundary();
+    this.previous = this.boundary;
+    this.trails = this.boundary.location.map((phi) => [phi]);
+  }
+
+  get steps(): number {
+    return this.loss.length;
+  }
+
+  /** New data (e.g. a drawn point) without touching the weights. */
+  setTask(task: Task): void {
+    tf.dispose([this.x, this.y].filter(Boolean));
+    this.task = task;
+    this.x = tf.tensor2d(task.train.x, [task.train.numExamples, task.train.numFeatures]);
+    this.y = tf.tensor2d(task.train.y, [task.train.numExamples, task.train.numTargets]);
+  }
+
+  private readBoundary(): BoundarySnapshot {
+    return snapshotOf(this.model.reluLayers[0]!);
+  }
+
+  /** One full-batch Adam step, then the boundary's move: the paper's per-step stability metrics. */
+  step(): void {
+    if (this.diverged) return;
+    const cost = tf.tidy(() => this.optimizer.minimize(() => this.lossFn(this.model.logits(this.x, { training: true }), this.y), true, this.model.trainableVariables)!);
+    const loss = cost.dataSync()[0]!;
+    cost.dispose();
+    if (!Number.isFinite(loss)) {
+      this.diverged = `loss became ${loss} at step ${this.steps + 1}`;
+      return;
+    }
+    this.previous = this.boundary;
+    this.boundary = this.readBoundary();
+    const moved = snapshotStability(this.previous, this.boundary);
+    this.loss.push(loss);
+    this.maxAngleChange.push(moved.maxAngleChange);
+    this.maxLocationShift.push(moved.maxLocationShift);
+    this.boundary.location.forEach((phi, unit) => {
+      const trail = this.trails[unit]!;
+      trail.push(phi);
+      if (trail.length > TRAIL_LENGTH) trail.shift();
+    });
+  }
+
+  evaluateTest(): number {
+    const value = evaluate(this.model, this.task.test, { metrics: [this.task.metric] })[this.task.metric]!;
+    this.testMetric.push({ step: this.steps, value });
+    return value;
+  }
+
+  /** Model output (after the head) at `points` (`[n, inputDim]`, row-major). */
+  predict(points: Float32Array): Float32Array {
+    return tf.tidy(() => this.model.predict(tf.tensor2d(points, [points.length / this.task.inputDim, this.task.inputDim])).dataSync() as Float32Array);
+  }
+
+  dispose(): void {
+    tf.dispose([this.x, this.y]);
+    disposeOptimizer(this.optimizer);
+    this.model.dispose();
+  }
+}

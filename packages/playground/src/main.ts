@@ -1,0 +1,384 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { activeBackend, useBackend } from '@geoparam/core';
+import { WASM_FILES, configureWasm } from '@geoparam/backend-wasm';
+import '@geoparam/backend-wasm/register';
+import '@geoparam/backend-webgl/register';
+import '@geoparam/backend-cpu/register';
+import { resolveParameterizationName, type ParameterizationName } from '@geoparam/parameterizations';
+import { createChart, type SeriesChart } from './charts';
+import { Lane } from './lane';
+import { PLAYGROUND_METHODS, color, label } from './methods';
+import { mountPerturbationPanel } from './perturbation-panel';
+import { TASK_NAMES, bananaTask, drawnTask, fetchBananaText, levyTask, starterPoints, type DrawnPoint, type Task, type TaskName } from './tasks';
+import { curveInputs, drawClassification, drawRegression, frameFor, gridInputs } from './views';
+import './style.css';
+
+/** Time per animation frame spent training, so the page keeps painting and reacting. */
+const STEP_BUDGET_MS = 12;
+const EVALUATE_EVERY = 10;
+const GRID = 40;
+const LANE_WIDTH = 340;
+
+/** What the page reports for tests and for anyone poking at it from the console. */
+export interface PlaygroundState {
+  status: 'loading' | 'ready' | 'running' | 'paused' | 'error';
+  error?: string;
+  task: TaskName;
+  backend: string | null;
+  backendDetails: Record<string, unknown> | null;
+  steps: number;
+  /** Training examples of the current task (grows as points are drawn). */
+  trainExamples: number;
+  /** The Figure 1 panel: its delta and each method's boundary turn in degrees. */
+  perturbation: { delta: number; angleChange: Record<string, number> } | null;
+  numTensors: number;
+  /** numTensors after every frame that trained, with the step count then: must stay flat. */
+  tensorSamples: { step: number; numTensors: number }[];
+  lanes: {
+    method: string;
+    label: string;
+    steps: number;
+    initialLoss: number | null;
+    loss: number | null;
+    initialTestMetric: number | null;
+    testMetric: number | null;
+    metric: string;
+    maxAngleChange: number;
+    maxLocationShift: number;
+    diverged: string | null;
+  }[];
+}
+
+declare global {
+  interface Window {
+    geoparamPlayground: PlaygroundState;
+  }
+}
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+const params = new URLSearchParams(location.search);
+
+// The WASM binaries ship beside the page (see vite.config.ts).
+configureWasm({ paths: Object.fromEntries(WASM_FILES.map((file) => [file, new URL(`wasm/${file}`, document.baseURI).href])) });
+
+const state: PlaygroundState = {
+  status: 'loading',
+  task: 'levy',
+  backend: null,
+  backendDetails: null,
+  steps: 0,
+  trainExamples: 0,
+  perturbation: null,
+  numTensors: 0,
+  tensorSamples: [],
+  lanes: [],
+};
+window.geoparamPlayground = state;
+
+let task: Task | null = null;
+let lanes: Lane[] = [];
+let charts: SeriesChart[] = [];
+let running = false;
+let stopAt: number | null = null;
+let dirty = true;
+let drawn: DrawnPoint[] = starterPoints();
+let bananaText: string | null = null;
+const laneCanvases = new Map<Lane, { canvas: HTMLCanvasElement; metrics: HTMLElement }>();
+
+function showError(error: unknown): void {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  running = false;
+  state.status = 'error';
+  state.error = message;
+  const banner = $('#error');
+  banner.textContent = message;
+  banner.hidden = false;
+  $('#start').textContent = 'Start';
+}
+
+function positiveNumber(id: string, fallback: number): number {
+  const raw = $<HTMLInputElement>(id).value.trim();
+  if (raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value > 0 && Number.isFinite(value))) throw new RangeError(`${id.slice(1)} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+function selectedMethods(): ParameterizationName[] {
+  return [...document.querySelectorAll<HTMLInputElement>('input[name=method]:checked')].map((box) => box.value as ParameterizationName);
+}
+
+async function loadTask(name: TaskName, seed: number): Promise<Task> {
+  if (name === 'levy') return levyTask(seed);
+  if (name === 'draw') return drawnTask(drawn);
+  if (bananaText === null) {
+    $('#status').textContent = 'loading banana.csv…';
+    bananaText = (await fetchBananaText()).text;
+  }
+  return bananaTask(bananaText, seed);
+}
+
+function disposeRun(): void {
+  lanes.forEach((lane) => lane.dispose());
+  charts.forEach((chart) => chart.destroy());
+  lanes = [];
+  charts = [];
+  laneCanvases.clear();
+  $('#lanes').replaceChildren();
+  $('#charts').replaceChildren();
+}
+
+async function reset(): Promise<void> {
+  running = false;
+  $('#start').textContent = 'Start';
+  $('#error').hidden = true;
+  delete state.error;
+  state.status = 'loading';
+  disposeRun();
+  try {
+    const backendName = $<HTMLSelectElement>('#backend').value;
+    if (activeBackend()?.name !== backendName) {
+      const report = await useBackend(backendName);
+      state.backend = report.name;
+      state.backendDetails = report.details;
+    }
+    const taskName = $<HTMLSelectElement>('#task').value as TaskName;
+    const seed = Math.trunc(Number($<HTMLInputElement>('#seed').value) || 0);
+    task = await loadTask(taskName, seed);
+    state.task = taskName;
+    $('#paint').hidden = taskName !== 'draw';
+    const methods = selectedMethods();
+    if (methods.length === 0) throw new RangeError('pick at least one method');
+    const options = { learningRate: positiveNumber('#lr', 0.01), units: Math.round(positiveNumber('#units', task.defaultUnits)), seed };
+    lanes = methods.map((method) => new Lane(method, task!, options));
+    lanes.forEach((lane) => lane.evaluateTest());
+    state.steps = 0;
+    state.tensorSamples = [];
+    buildLaneViews();
+    buildCharts();
+    state.status = 'ready';
+    dirty = true;
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function buildLaneViews(): void {
+  const root = $('#lanes');
+  for (const lane of lanes) {
+    const box = document.createElement('div');
+    box.className = 'lane';
+    box.dataset['method'] = lane.method;
+    const title = document.createElement('h3');
+    title.textContent = label(lane.method);
+    title.style.color = color(lane.method);
+    const canvas = document.createElement('canvas');
+    canvas.width = LANE_WIDTH;
+    canvas.height = task!.inputDim === 1 ? 300 : LANE_WIDTH;
+    canvas.addEventListener('click', (event) => addPoint(canvas, event));
+    const metrics = document.createElement('div');
+    metrics.className = 'metrics';
+    box.append(title, canvas, metrics);
+    root.append(box);
+    laneCanvases.set(lane, { canvas, metrics });
+  }
+}
+
+function buildCharts(): void {
+  const root = $('#charts');
+  const width = Math.max(360, Math.floor((root.clientWidth || 1200) / 2) - 12);
+  const specs = [
+    { title: 'max location shift |Δφ| per step (log)', log: true, values: (l: Lane) => l.maxLocationShift },
+    { title: 'max angle change per step (degrees)', log: false, values: (l: Lane) => l.maxAngleChange },
+    { title: `training loss (${task!.loss}, log)`, log: true, values: (l: Lane) => l.loss, pool: Math.min },
+    { title: `test ${task!.metric}${task!.name === 'draw' ? ' (on the drawn points)' : ''}`, log: false, values: (l: Lane) => l.testMetric },
+  ];
+  charts = specs.map((spec) => {
+    const holder = document.createElement('div');
+    root.append(holder);
+    return createChart(holder, spec, lanes, width);
+  });
+}
+
+function addPoint(canvas: HTMLCanvasElement, event: MouseEvent): void {
+  if (task?.name !== 'draw') return;
+  const rect = canvas.getBoundingClientRect();
+  const [x, y] = frameFor(task, canvas.width, canvas.height).fromPx(event.clientX - rect.left, event.clientY - rect.top);
+  if (Math.abs(x) > 3 || Math.abs(y) > 3) return;
+  const paint = document.querySelector<HTMLInputElement>('input[name=paint-class]:checked')?.value === '0' ? 0 : 1;
+  drawn.push({ x, y, label: paint });
+  updateDrawnData();
+}
+
+function updateDrawnData(): void {
+  if (drawn.length === 0) {
+    showError(new RangeError('the drawn set is empty: click a plot to add points'));
+    return;
+  }
+  task = drawnTask(drawn);
+  lanes.forEach((lane) => lane.setTask(task!));
+  dirty = true;
+}
+
+function trainFor(budgetMs: number): void {
+  const start = performance.now();
+  do {
+    for (const lane of lanes) lane.step();
+    state.steps++;
+    if (state.steps % EVALUATE_EVERY === 0) lanes.forEach((lane) => lane.evaluateTest());
+    if (stopAt !== null && state.steps >= stopAt) {
+      stopAt = null;
+      pause();
+      break;
+    }
+  } while (performance.now() - start < budgetMs);
+  dirty = true;
+}
+
+function render(): void {
+  if (!task) return;
+  const inputs = task.inputDim === 1 ? curveInputs(task) : gridInputs(task, GRID);
+  for (const lane of lanes) {
+    const view = laneCanvases.get(lane)!;
+    const outputs = lane.predict(inputs);
+    if (task.inputDim === 1) drawRegression(view.canvas, task, lane, inputs, outputs, color(lane.method));
+    else drawClassification(view.canvas, task, lane, GRID, outputs, color(lane.method));
+    const last = lane.testMetric[lane.testMetric.length - 1];
+    view.metrics.textContent = [
+      `step ${lane.steps}  loss ${fmt(lane.loss[lane.loss.length - 1])}  test ${task.metric} ${fmt(last?.value)}`,
+      `this step: max |Δφ| ${fmt(lane.maxLocationShift[lane.maxLocationShift.length - 1])}  max Δangle ${fmt(lane.maxAngleChange[lane.maxAngleChange.length - 1])}°`,
+      lane.diverged ? `stopped: ${lane.diverged}` : '',
+    ].join('\n');
+  }
+  charts.forEach((chart) => chart.update(lanes));
+}
+
+function fmt(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '–';
+  return Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : value.toFixed(4);
+}
+
+function maxOf(values: number[]): number {
+  return values.reduce((m, v) => (v > m ? v : m), 0);
+}
+
+function publish(): void {
+  state.numTensors = tf.memory().numTensors;
+  state.trainExamples = task?.train.numExamples ?? 0;
+  state.lanes = lanes.map((lane) => ({
+    method: lane.method,
+    label: label(lane.method),
+    steps: lane.steps,
+    initialLoss: lane.loss[0] ?? null,
+    loss: lane.loss[lane.loss.length - 1] ?? null,
+    initialTestMetric: lane.testMetric[0]?.value ?? null,
+    testMetric: lane.testMetric[lane.testMetric.length - 1]?.value ?? null,
+    metric: task?.metric ?? '',
+    maxAngleChange: maxOf(lane.maxAngleChange),
+    maxLocationShift: maxOf(lane.maxLocationShift),
+    diverged: lane.diverged,
+  }));
+  const backend = activeBackend();
+  $('#status').textContent = `${state.status} · backend ${backend ? describeBackend(backend.name, backend.details) : '–'} · step ${state.steps} · ${state.numTensors} tensors`;
+}
+
+function describeBackend(name: string, details: Record<string, unknown>): string {
+  const flags = [details['simd'] ? 'SIMD' : null, details['threads'] ? 'threads' : null, details['webglVersion'] ? `WebGL ${String(details['webglVersion'])}` : null];
+  if (name === 'wasm' && !details['threads']) flags.push('no threads (page not cross-origin isolated)');
+  return [name, ...flags.filter(Boolean)].join(' · ');
+}
+
+function pause(): void {
+  running = false;
+  if (state.status === 'running') state.status = 'paused';
+  $('#start').textContent = 'Start';
+}
+
+function frame(): void {
+  try {
+    if (running && lanes.length > 0) {
+      trainFor(STEP_BUDGET_MS);
+      state.tensorSamples.push({ step: state.steps, numTensors: tf.memory().numTensors });
+      if (state.tensorSamples.length > 2000) state.tensorSamples.splice(0, 1000);
+    }
+    if (dirty) {
+      render();
+      dirty = false;
+    }
+    publish();
+  } catch (error) {
+    showError(error);
+  }
+  requestAnimationFrame(frame);
+}
+
+function wireControls(): void {
+  $('#start').addEventListener('click', () => {
+    if (running) return pause();
+    if (state.status === 'error' || lanes.length === 0) return;
+    running = true;
+    state.status = 'running';
+    $('#start').textContent = 'Pause';
+  });
+  $('#step').addEventListener('click', () => {
+    if (lanes.length === 0) return;
+    pause();
+    trainFor(0);
+  });
+  $('#reset').addEventListener('click', () => void reset());
+  for (const id of ['#task', '#backend', '#seed', '#units', '#lr']) $(id).addEventListener('change', () => void reset());
+  document.querySelectorAll('input[name=method]').forEach((box) => box.addEventListener('change', () => void reset()));
+  $('#clear-points').addEventListener('click', () => {
+    drawn = [];
+    showError(new RangeError('the drawn set is empty: click a plot to add points'));
+  });
+}
+
+/** URL parameters preset the controls: ?task=levy&methods=SP,GmP&lr=0.01&units=100&seed=0&backend=wasm&steps=300&autostart=1 */
+function applyUrlParameters(): void {
+  const taskName = params.get('task');
+  if (taskName) {
+    if (!TASK_NAMES.includes(taskName as TaskName)) throw new RangeError(`task must be one of ${TASK_NAMES.join(', ')}, got "${taskName}"`);
+    $<HTMLSelectElement>('#task').value = taskName;
+  }
+  const methods = params.get('methods');
+  if (methods) {
+    const wanted = methods.split(',').map((name) => resolveParameterizationName(name.trim()));
+    const unsupported = wanted.filter((m) => !PLAYGROUND_METHODS.includes(m));
+    if (unsupported.length) throw new RangeError(`methods must be among ${PLAYGROUND_METHODS.join(', ')}, got ${unsupported.join(', ')}`);
+    document.querySelectorAll<HTMLInputElement>('input[name=method]').forEach((box) => (box.checked = wanted.includes(box.value as ParameterizationName)));
+  }
+  for (const key of ['lr', 'units', 'seed'] as const) {
+    const value = params.get(key);
+    if (value !== null) $<HTMLInputElement>(`#${key}`).value = value;
+  }
+  const backend = params.get('backend');
+  if (backend) $<HTMLSelectElement>('#backend').value = backend;
+  const steps = params.get('steps');
+  if (steps !== null) {
+    const n = Number(steps);
+    if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`steps must be a positive integer, got "${steps}"`);
+    stopAt = n;
+  }
+}
+
+async function main(): Promise<void> {
+  wireControls();
+  try {
+    applyUrlParameters();
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  await reset();
+  // After reset: the study runs on the backend it selected.
+  if (state.status !== 'error') {
+    mountPerturbationPanel($('#perturbation'), (delta, results) => {
+      state.perturbation = { delta, angleChange: Object.fromEntries(results.map((r) => [label(r.method), r.angleChange])) };
+    });
+  }
+  requestAnimationFrame(frame);
+  if (params.get('autostart') === '1' && state.status === 'ready') $('#start').click();
+}
+
+void main().catch(showError);

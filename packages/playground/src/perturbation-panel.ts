@@ -1,0 +1,63 @@
+import { perturbationStudy, type PerturbationResult } from '@geoparam/cab';
+import { color, label } from './methods';
+
+const METHODS = ['standard', 'weightNorm', 'geometric'];
+const SPAN = 3;
+
+function drawUnit(ctx: CanvasRenderingContext2D, x0: number, size: number, result: PerturbationResult): void {
+  const toPx = (x: number, y: number): [number, number] => [x0 + ((x + SPAN) / (2 * SPAN)) * size, ((SPAN - y) / (2 * SPAN)) * size];
+  ctx.strokeStyle = '#ccc';
+  ctx.strokeRect(x0 + 0.5, 0.5, size - 1, size - 1);
+  const line = (phi: number[], u: number[], stroke: string, dashed: boolean) => {
+    const [ax, ay] = toPx(phi[0]! - 50 * u[1]!, phi[1]! + 50 * u[0]!);
+    const [bx, by] = toPx(phi[0]! + 50 * u[1]!, phi[1]! - 50 * u[0]!);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x0, 0, size, size);
+    ctx.clip();
+    ctx.setLineDash(dashed ? [4, 3] : []);
+    ctx.strokeStyle = stroke;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx, by);
+    ctx.stroke();
+    // Normal u from phi: the side where the unit is active.
+    const [px, py] = toPx(phi[0]!, phi[1]!);
+    const [nx, ny] = toPx(phi[0]! + 0.6 * u[0]!, phi[1]! + 0.6 * u[1]!);
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(px, py);
+    ctx.lineTo(nx, ny);
+    ctx.stroke();
+    ctx.restore();
+  };
+  line(result.before.location[0]!, result.before.direction[0]!, '#999', true);
+  line(result.after.location[0]!, result.after.direction[0]!, color(result.method), false);
+  ctx.fillStyle = '#222';
+  ctx.font = '12px sans-serif';
+  ctx.textAlign = 'left';
+  ctx.fillText(`${label(result.method)}: turned ${result.angleChange.toFixed(result.angleChange < 1 ? 3 : 1)}°`, x0 + 6, size - 8);
+}
+
+/**
+ * Figure 1 as a control: one ReLU unit with tiny weights (scale 1e-3), every raw parameter moved by
+ * `delta`, drawn before (dashed) and after for SP, WN and GmP.
+ */
+export function mountPerturbationPanel(root: HTMLElement, onChange?: (delta: number, results: PerturbationResult[]) => void): void {
+  const slider = root.querySelector<HTMLInputElement>('input[type=range]')!;
+  const readout = root.querySelector<HTMLElement>('.delta')!;
+  const canvas = root.querySelector<HTMLCanvasElement>('canvas')!;
+  const render = (delta: number): void => {
+    const study = perturbationStudy({ deltas: [delta], methods: METHODS, seed: 1 });
+    const ctx = canvas.getContext('2d')!;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const size = Math.min(canvas.height, canvas.width / METHODS.length - 8);
+    study.results.forEach((result, i) => drawUnit(ctx, i * (size + 8), size, result));
+    readout.textContent = `δ = ${delta.toExponential(1)}`;
+    onChange?.(delta, study.results);
+  };
+  const fromSlider = () => render(10 ** Number(slider.value));
+  slider.addEventListener('input', fromSlider);
+  fromSlider();
+}

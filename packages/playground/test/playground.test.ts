@@ -1,0 +1,124 @@
+// The playground in a real browser: Debian's chromium driven by playwright-core, against the
+// built page served by scripts/serve.mjs (started here, as a child process, on a free port).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { PlaygroundState } from '../src/main';
+
+const root = path.resolve(__dirname, '..');
+const chromiumPath = process.env['GEOPARAM_CHROMIUM'] ?? '/usr/bin/chromium';
+const sharedData = process.env['GEOPARAM_SHARED_DATA'] ?? path.resolve(root, '../../../shared/data');
+const outputDir = path.join(root, 'test-output');
+const skip = process.env['GEOPARAM_SKIP_BROWSER'] === '1';
+
+let server: ChildProcess;
+let baseUrl: string;
+let browser: Browser;
+
+function startServer(): Promise<string> {
+  server = spawn(process.execPath, [path.join(root, 'scripts/serve.mjs'), '--port', '0', '--data-dir', path.join(sharedData, 'banana')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    server.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /playground: (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.once('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${output}`)));
+  });
+}
+
+async function openPage(query: string, until: PlaygroundState['status'][] = ['paused', 'error']): Promise<{ page: Page; state: PlaygroundState; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1450, height: 1200 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(baseUrl + query);
+  await page.waitForFunction((statuses) => statuses.includes(window.geoparamPlayground?.status), until, { timeout: 120_000 });
+  return { page, state: await page.evaluate(() => window.geoparamPlayground), errors };
+}
+
+(skip ? describe.skip : describe)('playground in chromium', () => {
+  beforeAll(async () => {
+    if (!existsSync(chromiumPath)) {
+      throw new Error(`no chromium at ${chromiumPath}: install it (apt-get install chromium), point GEOPARAM_CHROMIUM at one, or set GEOPARAM_SKIP_BROWSER=1`);
+    }
+    if (!existsSync(path.join(root, 'dist/index.html'))) throw new Error('the playground is not built: nx run @geoparam/playground:build');
+    mkdirSync(outputDir, { recursive: true });
+    baseUrl = await startServer();
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+  });
+
+  it('trains Levy with SP and GmP on WASM: metrics move, GmP boundaries move less, no tensor leak', async () => {
+    const { page, state, errors } = await openPage('?task=levy&methods=SP,GmP&lr=0.01&units=100&seed=0&backend=wasm&steps=300&autostart=1');
+    await page.screenshot({ path: path.join(outputDir, 'levy-sp-gmp.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(state.error).toBeUndefined();
+    expect(state.backend).toBe('wasm');
+    expect(state.backendDetails).toMatchObject({ simd: true, threads: true });
+    expect(state.steps).toBe(300);
+    const byLabel = Object.fromEntries(state.lanes.map((lane) => [lane.label, lane]));
+    for (const lane of [byLabel['SP']!, byLabel['GmP']!]) {
+      expect(lane.steps).toBe(300);
+      expect(lane.loss!).toBeLessThan(0.5 * lane.initialLoss!);
+      expect(lane.testMetric!).toBeLessThan(0.6 * lane.initialTestMetric!);
+      expect(lane.diverged).toBeNull();
+    }
+    // The paper's Figure 2(c) claim, live: GmP's boundaries glide, SP's jump.
+    expect(byLabel['GmP']!.maxLocationShift).toBeGreaterThan(0);
+    expect(byLabel['GmP']!.maxLocationShift).toBeLessThan(0.1);
+    expect(byLabel['SP']!.maxLocationShift).toBeGreaterThan(10 * byLabel['GmP']!.maxLocationShift);
+    // Tensors alive after each trained frame: flat once the optimizer has created its slots.
+    const late = state.tensorSamples.filter((s) => s.step >= 20).map((s) => s.numTensors);
+    expect(late.length).toBeGreaterThan(3);
+    expect(new Set(late).size).toBe(1);
+    await page.close();
+  });
+
+  it('runs all four methods on Banana from a verified local copy, on the cpu backend', async () => {
+    const { page, state, errors } = await openPage('?task=banana&methods=SP,WN,BN,GmP&lr=0.01&backend=cpu&steps=60&autostart=1');
+    await page.screenshot({ path: path.join(outputDir, 'banana-cpu.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(state.error).toBeUndefined();
+    expect(state.backend).toBe('cpu');
+    expect(state.trainExamples).toBe(800);
+    expect(state.lanes.map((lane) => lane.label)).toEqual(['SP', 'WN', 'BN', 'GmP']);
+    for (const lane of state.lanes) {
+      expect(lane.steps).toBe(60);
+      expect(lane.loss!).toBeLessThan(lane.initialLoss!);
+      expect(lane.testMetric!).toBeGreaterThan(0.5);
+    }
+    await page.close();
+  });
+
+  it('adds drawn points on click, and the Figure 1 panel follows its delta', async () => {
+    const { page, state } = await openPage('?task=draw&methods=GmP&backend=wasm', ['ready']);
+    const before = state.trainExamples;
+    const canvas = page.locator('.lane canvas').first();
+    await canvas.click({ position: { x: 170, y: 170 } });
+    await page.locator('input[name=paint-class][value="0"]').check();
+    await canvas.click({ position: { x: 100, y: 250 } });
+    await page.locator('#step').click();
+    await page.waitForFunction((n) => window.geoparamPlayground.trainExamples === n && window.geoparamPlayground.steps === 1, before + 2);
+    await page.locator('#perturbation input[type=range]').fill('-2');
+    await page.waitForFunction(() => window.geoparamPlayground.perturbation?.delta.toPrecision(3) === '0.0100');
+    const study = (await page.evaluate(() => window.geoparamPlayground.perturbation))!;
+    // Theorem 3.7: GmP turns by delta radians; SP and WN by far more at this scale.
+    expect(study.angleChange['GmP']).toBeCloseTo((0.01 * 180) / Math.PI, 2);
+    expect(study.angleChange['SP']).toBeGreaterThan(45);
+    await page.close();
+  });
+
+  it('names a bad URL parameter instead of training', async () => {
+    const { page, state } = await openPage('?task=levy&methods=SP,XYZ', ['error']);
+    expect(state.error).toMatch(/XYZ/);
+    expect(await page.locator('#error').isVisible()).toBe(true);
+    await page.close();
+  });
+});

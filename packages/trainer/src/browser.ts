@@ -1,0 +1,16 @@
+// The browser entry (export condition `browser`): training without Node's terminal and files —
+// no ProgressBar, CSV/JSON loggers or ModelCheckpoint, which write to stderr and disk.
+export { fit, type FitData, type FitOptions } from './fit';
+export { evaluate, type EvaluateOptions } from './evaluate';
+export { Callback, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
+export { type History, type Logs, type StopReason } from './history';
+export { Monitor, type MonitorMode } from './monitor';
+export { getLoss, LOSS_NAMES, type LossFn, type LossName } from './losses';
+export { getMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics';
+export { createOptimizer, disposeOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
+export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau';
+export { CabTracker, type CabRecord, type CabStabilityRecord, type CabTrackerOptions } from './callbacks/cab-tracker';
+export { LambdaCallback } from './callbacks/lambda';
+export { isBatchSource, tabularSource, type BatchSource, type BatchOrder, type HostBatch } from './source';
+export { StepDecay, type StepDecayOptions } from './callbacks/step-decay';
