@@ -20,9 +20,9 @@ export function sumWasm(args: KernelArgs): tf.TensorInfo {
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
   const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
   const outer = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
-  if (!leading || x.dtype !== 'float32' || outer < 2 || !original) return (original ?? wasmKernel('Sum'))(args) as tf.TensorInfo;
   const innerShape = x.shape.slice(axes.length);
   const inner = tf.util.sizeFromShape(innerShape);
+  if (!leading || x.dtype !== 'float32' || outer < 2 || inner === 0 || !original) return (original ?? wasmKernel('Sum'))(args) as tf.TensorInfo;
   const ones = backend.makeOutput([outer, 1], 'float32');
   try {
     backend.typedArrayFromHeap(ones).fill(1);

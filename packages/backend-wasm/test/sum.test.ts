@@ -18,6 +18,7 @@ const cases: Case[] = [
   { shape: [4, 5, 6], axis: [0, 2], keepDims: true, dtype: 'float32' },
   { shape: [40, 30], axis: null, keepDims: false, dtype: 'float32' },
   { shape: [40, 30], axis: 0, keepDims: false, dtype: 'int32' },
+  { shape: [5, 0], axis: 0, keepDims: false, dtype: 'float32' },
 ];
 
 async function sumOn(backend: string, c: Case) {
