@@ -17,7 +17,7 @@ import './style.css';
 const STEP_BUDGET_MS = 12;
 const EVALUATE_EVERY = 10;
 const GRID = 40;
-const LANE_WIDTH = 340;
+const LANE_WIDTH = 300;
 
 /** What the page reports for tests and for anyone poking at it from the console. */
 export interface PlaygroundState {
@@ -245,8 +245,8 @@ function render(): void {
     else drawClassification(view.canvas, task, lane, GRID, outputs, color(lane.method));
     const last = lane.testMetric[lane.testMetric.length - 1];
     view.metrics.textContent = [
-      `step ${lane.steps}  loss ${fmt(lane.loss[lane.loss.length - 1])}  test ${task.metric} ${fmt(last?.value)}`,
-      `this step: max |Δφ| ${fmt(lane.maxLocationShift[lane.maxLocationShift.length - 1])}  max Δangle ${fmt(lane.maxAngleChange[lane.maxAngleChange.length - 1])}°`,
+      `step ${lane.steps} · loss ${fmt(lane.loss[lane.loss.length - 1])} · test ${task.metric} ${fmt(last?.value)}`,
+      `last step: max |Δφ| ${fmt(lane.maxLocationShift[lane.maxLocationShift.length - 1])} · max turn ${fmt(lane.maxAngleChange[lane.maxAngleChange.length - 1])}°`,
       lane.diverged ? `stopped: ${lane.diverged}` : '',
     ].join('\n');
   }

@@ -97,6 +97,15 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
     await page.close();
   });
 
+  it('trains on the WebGL backend when the browser has WebGL', async () => {
+    const { page, state, errors } = await openPage('?task=levy&methods=SP,GmP&backend=webgl&steps=40&autostart=1');
+    expect(errors).toEqual([]);
+    expect(state.error).toBeUndefined();
+    expect(state.backend).toBe('webgl');
+    for (const lane of state.lanes) expect(lane.loss!).toBeLessThan(lane.initialLoss!);
+    await page.close();
+  });
+
   it('adds drawn points on click, and the Figure 1 panel follows its delta', async () => {
     const { page, state } = await openPage('?task=draw&methods=GmP&backend=wasm', ['ready']);
     const before = state.trainExamples;
