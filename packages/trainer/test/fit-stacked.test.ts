@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mlp, type Model } from '@geoparam/models';
+import { EarlyStopping, LambdaCallback, ReduceLROnPlateau, fit, fitStacked, type History, type StackedFitOptions } from '@geoparam/trainer';
+import { describeEachBackend } from '@geoparam/test-utils';
+import { linearData } from './helpers';
+
+const METHODS = ['standard', 'weightNorm', 'batchNorm', 'meanOnlyBatchNorm', 'geometric'] as const;
+
+/** Every weight, in key order. */
+function flat(model: Model): Float32Array {
+  const w = model.getWeights();
+  const keys = Object.keys(w).sort();
+  const values = Float32Array.from(keys.flatMap((k) => Array.from(w[k]!.dataSync())));
+  tf.dispose(Object.values(w));
+  return values;
+}
+
+function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return worst;
+}
+
+interface Run {
+  history: History;
+  weights: Float32Array;
+  reductions: { epoch: number; learningRate: number }[];
+}
+
+const member = (k: number, method: string) => ({
+  build: () => mlp({ inputDim: 2, hidden: [6], parameterization: method, outputParameterization: method === 'weightNorm' ? 'weightNorm' : 'standard', seed: 40 + k }),
+  // Different data per member (its own split), the same size (lockstep batches).
+  train: linearData(60, 10 + k),
+  validation: linearData(20, 30 + k),
+  seed: 7 + k,
+  learningRate: [0.05, 0.02, 0.1, 0.03][k % 4]!,
+});
+
+const schedule = () => {
+  const reduce = new ReduceLROnPlateau({ monitor: 'val_mse', factor: 0.5, patience: 2 });
+  return { reduce, callbacks: [reduce, new EarlyStopping({ monitor: 'val_mse', patience: 4, restoreBestWeights: true })] };
+};
+
+const options: StackedFitOptions = { epochs: 30, batchSize: 16, loss: 'mae', metrics: ['mse'], optimizer: { name: 'adam', learningRate: 0.05 }, monitor: 'val_mse' };
+
+async function separate(method: string, k: number): Promise<Run> {
+  const m = member(k, method);
+  const model = m.build();
+  const { reduce, callbacks } = schedule();
+  const history = await fit(model, { train: m.train, validation: m.validation }, { ...options, optimizer: { name: 'adam', learningRate: m.learningRate }, seed: m.seed, callbacks });
+  const run = { history, weights: flat(model), reductions: reduce.reductions };
+  model.dispose();
+  return run;
+}
+
+async function stacked(method: string, k: number): Promise<Run[]> {
+  const specs = Array.from({ length: k }, (_, i) => member(i, method));
+  const schedules = specs.map(() => schedule());
+  const models = specs.map((s) => s.build());
+  const histories = await fitStacked(
+    specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, learningRate: s.learningRate, callbacks: schedules[i]!.callbacks })),
+    options,
+  );
+  const runs = histories.map((history, i) => ({ history, weights: flat(models[i]!), reductions: schedules[i]!.reduce.reductions }));
+  models.forEach((m) => m.dispose());
+  return runs;
+}
+
+describeEachBackend('fitStacked', ({ backend }) => {
+  // Stacking changes no member's arithmetic, only how kernels are batched. On wasm SP, WN, BN and
+  // MBN members are bitwise equal to their own runs, GmP within 6e-7 (its hyperspherical kernel
+  // sees K x units columns). The cpu backend's batched matMul sums in another order (~2e-7 per
+  // member), which BN's batch statistics at batch 16 amplify over the epochs (up to ~1e-2).
+  const tolerance = (method: string) => (backend === 'cpu' && method === 'batchNorm' ? 5e-2 : 1e-5);
+
+  it.each(METHODS)('equals separate fit runs, member by member (%s)', async (method) => {
+    const k = 4;
+    const together = await stacked(method, k);
+    const tol = tolerance(method);
+    const stops = new Set<number>();
+    for (let i = 0; i < k; i++) {
+      const alone = await separate(method, i);
+      const mine = together[i]!;
+      expect(mine.history.epoch).toEqual(alone.history.epoch);
+      expect(mine.history.stopReason).toBe(alone.history.stopReason);
+      expect(mine.history.steps).toBe(alone.history.steps);
+      expect(mine.reductions).toEqual(alone.reductions);
+      expect(maxRelativeDifference(mine.history.history['val_mse']!, alone.history.history['val_mse']!)).toBeLessThan(tol);
+      expect(maxRelativeDifference(mine.history.history['loss']!, alone.history.history['loss']!)).toBeLessThan(tol);
+      expect(mine.history.history['lr']).toEqual(alone.history.history['lr']);
+      expect(maxRelativeDifference(mine.weights, alone.weights)).toBeLessThan(tol);
+      stops.add(mine.history.epoch.length);
+    }
+    // The case worth testing: members stop at different epochs, after different LR reductions.
+    expect(stops.size).toBeGreaterThan(1);
+  });
+
+  it('stops a diverging member with its best weights, like fit, and keeps the others going', async () => {
+    const specs = [member(0, 'standard'), { ...member(1, 'standard'), learningRate: 1e30 }];
+    const models = specs.map((s) => s.build());
+    const histories = await fitStacked(
+      specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, learningRate: s.learningRate })),
+      { ...options, epochs: 5 },
+    );
+    const alone = mlp({ inputDim: 2, hidden: [6], seed: 41 });
+    const separateHistory = await fit(alone, { train: specs[1]!.train, validation: specs[1]!.validation }, { ...options, epochs: 5, optimizer: { name: 'adam', learningRate: 1e30 }, seed: specs[1]!.seed });
+    expect(histories[1]!.stopReason).toBe('nonFinite');
+    expect(histories[1]!.stopReason).toBe(separateHistory.stopReason);
+    expect(histories[1]!.steps).toBe(separateHistory.steps);
+    expect(Array.from(flat(models[1]!)).every(Number.isFinite)).toBe(true);
+    expect(maxRelativeDifference(flat(models[1]!), flat(alone))).toBeLessThan(tolerance('standard'));
+    expect(histories[0]!.stopReason).toBe('completed');
+    expect(histories[0]!.epoch).toHaveLength(5);
+    [...models, alone].forEach((m) => m.dispose());
+  });
+
+  it('keeps the live tensor count flat over many stacked steps', async () => {
+    const specs = [0, 1, 2].map((k) => member(k, 'batchNorm'));
+    const models = specs.map((s) => s.build());
+    const counts: number[] = [];
+    const probe = new LambdaCallback({ onBatchEnd: () => void counts.push(tf.memory().numTensors) });
+    await fitStacked(
+      specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, ...(i === 0 ? { callbacks: [probe] } : {}) })),
+      { ...options, epochs: 12 },
+    );
+    expect(counts.length).toBe(12 * 4);
+    expect(new Set(counts.slice(8)).size).toBe(1);
+    models.forEach((m) => m.dispose());
+  });
+
+  it('refuses members that cannot share batches or layers', async () => {
+    const a = member(0, 'standard');
+    const models = [a.build(), mlp({ inputDim: 2, hidden: [5], seed: 1 }), a.build()];
+    await expect(fitStacked(models.slice(0, 2).map((model) => ({ model, train: a.train })), options)).rejects.toThrow(/configuration/);
+    await expect(fitStacked([{ model: models[0]!, train: a.train }, { model: models[2]!, train: linearData(50) }], options)).rejects.toThrow(/examples/);
+    models.forEach((m) => m.dispose());
+  });
+});
