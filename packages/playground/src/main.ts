@@ -83,6 +83,8 @@ let stopAt: number | null = null;
 let dirty = true;
 let drawn: DrawnPoint[] = starterPoints();
 let bananaText: string | null = null;
+/** A short instruction appended to the status line (e.g. why training waits). */
+let hint: string | null = null;
 const laneCanvases = new Map<Lane, { canvas: HTMLCanvasElement; metrics: HTMLElement }>();
 
 function showError(error: unknown): void {
@@ -211,16 +213,19 @@ function addPoint(canvas: HTMLCanvasElement, event: MouseEvent): void {
 }
 
 function updateDrawnData(): void {
-  if (drawn.length === 0) {
-    showError(new RangeError('the drawn set is empty: click a plot to add points'));
-    return;
-  }
+  hint = null;
   task = drawnTask(drawn);
   lanes.forEach((lane) => lane.setTask(task!));
   dirty = true;
 }
 
 function trainFor(budgetMs: number): void {
+  if (task?.train.numExamples === 0) {
+    // An empty drawn set has no loss to minimize: wait for points rather than produce NaN.
+    pause();
+    hint = 'the drawn set is empty: click a plot to add points';
+    return;
+  }
   const start = performance.now();
   do {
     for (const lane of lanes) lane.step();
@@ -279,7 +284,7 @@ function publish(): void {
     diverged: lane.diverged,
   }));
   const backend = activeBackend();
-  $('#status').textContent = `${state.status} · backend ${backend ? describeBackend(backend.name, backend.details) : '–'} · step ${state.steps} · ${state.numTensors} tensors`;
+  $('#status').textContent = `${state.status} · backend ${backend ? describeBackend(backend.name, backend.details) : '–'} · step ${state.steps} · ${state.numTensors} tensors${hint ? ` · ${hint}` : ''}`;
 }
 
 function describeBackend(name: string, details: Record<string, unknown>): string {
@@ -330,7 +335,7 @@ function wireControls(): void {
   document.querySelectorAll('input[name=method]').forEach((box) => box.addEventListener('change', () => void reset()));
   $('#clear-points').addEventListener('click', () => {
     drawn = [];
-    showError(new RangeError('the drawn set is empty: click a plot to add points'));
+    if (task?.name === 'draw') updateDrawnData();
   });
 }
 

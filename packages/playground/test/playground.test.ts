@@ -4,11 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { sharedData } from '@geoparam/test-utils';
 import type { PlaygroundState } from '../src/main';
 
 const root = path.resolve(__dirname, '..');
 const chromiumPath = process.env['GEOPARAM_CHROMIUM'] ?? '/usr/bin/chromium';
-const sharedData = process.env['GEOPARAM_SHARED_DATA'] ?? path.resolve(root, '../../../shared/data');
 const outputDir = path.join(root, 'test-output');
 const skip = process.env['GEOPARAM_SKIP_BROWSER'] === '1';
 
@@ -17,7 +17,7 @@ let baseUrl: string;
 let browser: Browser;
 
 function startServer(): Promise<string> {
-  server = spawn(process.execPath, [path.join(root, 'scripts/serve.mjs'), '--port', '0', '--data-dir', path.join(sharedData, 'banana')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [path.join(root, 'scripts/serve.mjs'), '--port', '0', '--data-dir', path.dirname(sharedData('banana', 'banana.csv'))], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     server.stdout!.on('data', (chunk: Buffer) => {
@@ -121,6 +121,13 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
     // Theorem 3.7: GmP turns by delta radians; SP and WN by far more at this scale.
     expect(study.angleChange['GmP']).toBeCloseTo((0.01 * 180) / Math.PI, 2);
     expect(study.angleChange['SP']).toBeGreaterThan(45);
+    // Cleared: training waits for points instead of producing NaN.
+    await page.locator('#clear-points').click();
+    await page.locator('#step').click();
+    await page.waitForFunction(() => window.geoparamPlayground.trainExamples === 0 && /drawn set is empty/.test(document.querySelector('#status')!.textContent ?? ''));
+    const after = await page.evaluate(() => window.geoparamPlayground);
+    expect(after.steps).toBe(1);
+    expect(after.lanes[0]!.diverged).toBeNull();
     await page.close();
   });
 
