@@ -39,6 +39,30 @@ describe('geoparam reproduce uci', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('trains the splits stacked by default, with the results of runs trained one by one (--no-stack)', async () => {
+    const dirs = [tmp(), tmp()];
+    const args = [...common, '--methods', 'sp,wn,bn,gmp', '--splits', '3', '--epochs', '25', '--json'];
+    const stacked = await run([...args, '--out', dirs[0]!]);
+    const alone = await run([...args, '--no-stack', '--out', dirs[1]!]);
+    expect(stacked.code).toBe(0);
+    expect(alone.code).toBe(0);
+    expect(JSON.parse(stacked.out)).toMatchObject({ stacked: true, failures: [] });
+    expect(JSON.parse(alone.out)).toMatchObject({ stacked: false, failures: [] });
+    const byKey = (dir: string) => new Map(journal(dir).map((r) => [r.key, r.result as { testRmse: number; validationRmse: number; epochs: number }]));
+    const [mine, theirs] = dirs.map(byKey) as [ReturnType<typeof byKey>, ReturnType<typeof byKey>];
+    expect(mine.size).toBe(12);
+    expect([...mine.keys()].sort()).toEqual([...theirs.keys()].sort());
+    for (const [key, result] of mine) {
+      const other = theirs.get(key)!;
+      expect(result.epochs).toBe(other.epochs);
+      // wasm: bitwise equal today; the margin is float32 rounding in kernels that batch differently.
+      expect(Math.abs(result.testRmse - other.testRmse)).toBeLessThan(1e-5 * other.testRmse);
+      expect(Math.abs(result.validationRmse - other.validationRmse)).toBeLessThan(1e-5 * other.validationRmse);
+    }
+    expect(fs.readFileSync(path.join(dirs[0]!, 'table.md'), 'utf8')).toMatch(/the splits of each data set and method trained stacked/);
+    dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+  });
+
   it('retries the job of a worker that dies, and resumes from its journal without redoing runs', async () => {
     const dir = tmp();
     const marker = path.join(dir, 'crashed-once');

@@ -11,7 +11,7 @@ import { runManifest, writeJson } from '../experiments/manifest';
 import { paperLearningRate, resolveMethods } from '../experiments/methods';
 import { runPool } from '../experiments/pool';
 import { InterruptedError, type Protocol } from '../experiments/runner';
-import { LR_GRID, UCI_PAPER_TABLE, csvDatasetName, jobKey, summarize, type UciJob, type UciJobResult } from '../experiments/uci';
+import { LR_GRID, UCI_PAPER_TABLE, csvDatasetName, groupJobKey, groupKey, jobKey, summarize, type UciJob, type UciJobResult } from '../experiments/uci';
 import { uciFigure } from '../figures/uci';
 import { METHOD_LABELS } from '../labels';
 
@@ -30,6 +30,8 @@ export interface UciOptions {
   protocol: Protocol;
   lrGrid: boolean;
   workers: number;
+  /** Train the splits (and grid learning rates) of each data set and method as one stacked computation. */
+  stack: boolean;
   figures: boolean;
   json: boolean;
 }
@@ -62,6 +64,27 @@ function readJournal(file: string): Map<string, Record_> {
   return done;
 }
 
+/**
+ * The pool's jobs: with `stack`, the runs of one data set and method (splits, grid learning
+ * rates) as one group, else one run each; larger data sets first, so the longest groups do not
+ * start last.
+ */
+function groupJobs(jobs: UciJob[], stack: boolean): UciJob[][] {
+  const groups = new Map<string, UciJob[]>();
+  jobs.forEach((job, i) => {
+    const key = stack ? groupKey(job) : String(i);
+    groups.set(key, [...(groups.get(key) ?? []), job]);
+  });
+  const rows = (name: string) => {
+    try {
+      return uciSpec(name).rows;
+    } catch {
+      return 0;
+    }
+  };
+  return [...groups.values()].sort((a, b) => rows(b[0]!.dataset) - rows(a[0]!.dataset));
+}
+
 function fmt(mean: number, se: number): string {
   const digits = mean < 0.01 ? 4 : 3;
   return `${mean.toFixed(digits)}±${se.toFixed(digits)}`;
@@ -78,7 +101,9 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   if (options.splits > 100) throw new InvalidArgumentError('splits', options.splits, 'at most 100');
   const say = options.json ? () => undefined : log;
   const backend = await useBackend(options.backend);
-  say(`geoparam reproduce uci: ${datasets.join(', ')} × ${methods.map((m) => METHOD_LABELS[m]).join(', ')} × ${options.splits} splits, ${options.workers} worker processes, backend ${describeBackend(backend)}`);
+  say(
+    `geoparam reproduce uci: ${datasets.join(', ')} × ${methods.map((m) => METHOD_LABELS[m]).join(', ')} × ${options.splits} splits, ${options.workers} worker processes, ${options.stack ? 'splits trained stacked' : 'runs trained one by one'}, backend ${describeBackend(backend)}`,
+  );
   say(
     options.protocol === 'paper'
       ? 'protocol paper: LR schedule and early stopping watch the TEST split, as the reference code does (optimistic)'
@@ -105,21 +130,26 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     if (todo.length === 0) return;
     say(`${label}: ${todo.length} runs to do (${jobs.length - todo.length} already done)`);
     let finished = 0;
-    const outcome = await runPool<UciJob, UciJobResult>(todo, {
+    const outcome = await runPool<UciJob[], UciJobResult[]>(groupJobs(todo, options.stack), {
       workers: options.workers,
       script: workerScript(),
-      init: { backend: options.backend, ...(options.dataDir ? { dataDir: options.dataDir } : {}) },
-      key: jobKey,
+      init: { backend: options.backend, stacked: options.stack, ...(options.dataDir ? { dataDir: options.dataDir } : {}) },
+      key: groupJobKey,
       signal: interrupt.signal,
-      onResult: (job, result) => {
-        record(job, { result });
-        finished++;
-        say(`  [${finished}/${todo.length}] ${job.dataset} ${METHOD_LABELS[job.method]} split ${job.split} lr ${job.learningRate}: RMSE ${result.testRmse.toPrecision(4)} (${result.epochs} epochs, ${result.seconds.toFixed(1)} s)`);
+      onResult: (group, results) => {
+        group.forEach((job, i) => {
+          const result = results[i]!;
+          record(job, { result });
+          finished++;
+          say(`  [${finished}/${todo.length}] ${job.dataset} ${METHOD_LABELS[job.method]} split ${job.split} lr ${job.learningRate}: RMSE ${result.testRmse.toPrecision(4)} (${result.epochs} epochs, ${result.seconds.toFixed(1)} s)`);
+        });
       },
-      onFailure: (job, reason) => {
-        record(job, { error: reason });
-        failures.push(`${job.dataset} ${METHOD_LABELS[job.method]} split ${job.split}: ${reason}`);
-        say(`  FAILED ${job.dataset} ${METHOD_LABELS[job.method]} split ${job.split}: ${reason}`);
+      onFailure: (group, reason) => {
+        for (const job of group) {
+          record(job, { error: reason });
+          failures.push(`${job.dataset} ${METHOD_LABELS[job.method]} split ${job.split}: ${reason}`);
+          say(`  FAILED ${job.dataset} ${METHOD_LABELS[job.method]} split ${job.split}: ${reason}`);
+        }
       },
     });
     if (outcome.aborted) throw new InterruptedError(`interrupted; finished runs are kept in ${journalFile}`);
@@ -181,14 +211,15 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     epochs: options.epochs,
     lrGrid: options.lrGrid ? LR_GRID : null,
     workers: options.workers,
+    stacked: options.stack,
     wallSeconds,
-    /** Sum of every run's own time (what one worker alone would have needed), including resumed runs. */
+    /** Sum of every run's own time (stacked: its share of its group's), including resumed runs: what one worker alone would have needed. */
     runSeconds,
     datasets: table,
     failures,
   };
   writeJson(options.out, 'results.json', results);
-  writeJson(options.out, 'manifest.json', runManifest(backend, { ...base, datasets, methods, splits: options.splits, lrGrid: options.lrGrid, workers: options.workers }));
+  writeJson(options.out, 'manifest.json', runManifest(backend, { ...base, datasets, methods, splits: options.splits, lrGrid: options.lrGrid, workers: options.workers, stacked: options.stack }));
 
   const header = ['dataset', ...methods.flatMap((m) => [`${METHOD_LABELS[m]} (ours)`, `${METHOD_LABELS[m]} (paper)`])];
   const rows = datasets.map((dataset) => [
@@ -205,7 +236,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
     `Test RMSE, mean ± standard error over ${options.splits} random 80/20 splits (seed ${options.seed}, protocol ${options.protocol}, ${options.epochs} epochs max, ${backend.name}). † ours lies outside the paper's mean ± 2 s.e.`,
-    `Wall time ${wallSeconds.toFixed(0)} s with ${options.workers} worker processes (runs alone: ${runSeconds.toFixed(0)} s).`,
+    `Wall time ${wallSeconds.toFixed(0)} s with ${options.workers} worker processes, ${options.stack ? 'the splits of each data set and method trained stacked' : 'each run trained on its own'} (one worker alone: ${runSeconds.toFixed(0)} s).`,
   ].join('\n');
   fs.writeFileSync(path.join(options.out, 'table.md'), markdown + '\n');
   if (options.figures) await writeFigure(uciFigure(table, methods), path.join(options.out, 'uci'));

@@ -1,12 +1,14 @@
-// A worker process of `geoparam reproduce uci`: its own tfjs engine and backend, one job at a time.
+// A worker process of `geoparam reproduce uci`: its own tfjs engine and backend, one job (a group
+// of runs, trained stacked or one after another) at a time.
 import '../backends';
 import * as fs from 'node:fs';
 import { useBackend } from '@geoparam/core';
-import { datasetLoader, jobKey, runUciJob, type UciJob } from './uci';
+import { datasetLoader, groupJobKey, runUciGroup, runUciJob, type UciJob, type UciJobResult } from './uci';
 
-type Message = { type: 'init'; backend: string; dataDir?: string } | { type: 'job'; job: UciJob };
+type Message = { type: 'init'; backend: string; dataDir?: string; stacked?: boolean } | { type: 'job'; job: UciJob[] };
 
 let load: ReturnType<typeof datasetLoader> = datasetLoader();
+let stacked = true;
 const send = (message: unknown) => process.send?.(message);
 
 process.on('message', (message: Message) => {
@@ -14,10 +16,11 @@ process.on('message', (message: Message) => {
     if (message.type === 'init') {
       await useBackend(message.backend);
       load = datasetLoader(message.dataDir);
+      stacked = message.stacked ?? true;
       send({ type: 'ready' });
       return;
     }
-    const key = jobKey(message.job);
+    const key = groupJobKey(message.job);
     // Test hook: die on this job the first time it is seen, to exercise the pool's retry.
     const crashMarker = process.env['GEOPARAM_UCI_CRASH_ONCE'];
     if (crashMarker && key.includes(process.env['GEOPARAM_UCI_CRASH_MATCH'] ?? '\u0000') && !fs.existsSync(crashMarker)) {
@@ -25,7 +28,7 @@ process.on('message', (message: Message) => {
       process.exit(3);
     }
     try {
-      send({ type: 'result', key, result: await runUciJob(message.job, load) });
+      send({ type: 'result', key, result: await runGroup(message.job) });
     } catch (error) {
       send({ type: 'error', key, message: error instanceof Error ? error.message : String(error) });
     }
@@ -35,3 +38,10 @@ process.on('message', (message: Message) => {
   });
 });
 process.on('disconnect', () => process.exit(0));
+
+async function runGroup(jobs: UciJob[]): Promise<UciJobResult[]> {
+  if (stacked) return runUciGroup(jobs, load);
+  const results: UciJobResult[] = [];
+  for (const job of jobs) results.push(await runUciJob(job, load));
+  return results;
+}

@@ -2,7 +2,7 @@ import { SeedStream } from '@geoparam/core';
 import { Standardizer, carveValidation, loadCsv, loadUci, trainTestSplit, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
-import { EarlyStopping, ReduceLROnPlateau, evaluate, fit } from '@geoparam/trainer';
+import { EarlyStopping, ReduceLROnPlateau, evaluate, fit, fitStacked, type Callback, type FitOptions, type StackedFitOptions } from '@geoparam/trainer';
 import type { Protocol } from './runner';
 
 /** One training run of the Table 1 protocol. */
@@ -70,43 +70,91 @@ export function prepareSplit(full: Dataset, job: Pick<UciJob, 'seed' | 'split' |
  * units, MAE, Adam, batch 1024, reduce-LR (x0.1, patience 50) and early stopping (patience 100,
  * best weights) on validation MSE. As in the reference code, WN also weight-normalizes the output layer.
  */
-export async function runUciJob(job: UciJob, load: (name: string) => Promise<Dataset>): Promise<UciJobResult> {
-  const started = performance.now();
-  const data = prepareSplit(await load(job.dataset), job);
-  const model = mlp({
-    inputDim: data.train.numFeatures,
+function training(epochs: number, learningRate: number): StackedFitOptions & FitOptions {
+  return { epochs, batchSize: 1024, loss: 'mae', metrics: ['mse'], monitor: 'val_mse', optimizer: { name: 'adam', learningRate } };
+}
+
+function schedule(): Callback[] {
+  return [new ReduceLROnPlateau({ monitor: 'val_mse', factor: 0.1, patience: 50 }), new EarlyStopping({ monitor: 'val_mse', patience: 100, restoreBestWeights: true })];
+}
+
+function jobModel(job: UciJob, inputDim: number) {
+  return mlp({
+    inputDim,
     hidden: [100],
     parameterization: job.method,
     outputParameterization: job.method === 'weightNorm' ? 'weightNorm' : 'standard',
     seed: job.seed * 1000 + job.split,
   });
+}
+
+function jobResult(model: ReturnType<typeof mlp>, data: Prepared, epochs: number, seconds: number): UciJobResult {
+  return {
+    testRmse: evaluate(model, data.test, { metrics: ['rmse'] })['rmse']!,
+    validationRmse: evaluate(model, data.validation, { metrics: ['rmse'] })['rmse']!,
+    epochs,
+    seconds,
+  };
+}
+
+export async function runUciJob(job: UciJob, load: (name: string) => Promise<Dataset>): Promise<UciJobResult> {
+  const started = performance.now();
+  const data = prepareSplit(await load(job.dataset), job);
+  const model = jobModel(job, data.train.numFeatures);
   try {
     const history = await fit(
       model,
       { train: data.train, validation: data.validation },
-      {
-        epochs: job.epochs,
-        batchSize: 1024,
-        loss: 'mae',
-        metrics: ['mse'],
-        optimizer: { name: 'adam', learningRate: job.learningRate },
-        monitor: 'val_mse',
-        seed: job.seed * 1000 + job.split,
-        callbacks: [
-          new ReduceLROnPlateau({ monitor: 'val_mse', factor: 0.1, patience: 50 }),
-          new EarlyStopping({ monitor: 'val_mse', patience: 100, restoreBestWeights: true }),
-        ],
-      },
+      { ...training(job.epochs, job.learningRate), seed: job.seed * 1000 + job.split, callbacks: schedule() },
     );
-    return {
-      testRmse: evaluate(model, data.test, { metrics: ['rmse'] })['rmse']!,
-      validationRmse: evaluate(model, data.validation, { metrics: ['rmse'] })['rmse']!,
-      epochs: history.epoch.length,
-      seconds: (performance.now() - started) / 1000,
-    };
+    return jobResult(model, data, history.epoch.length, (performance.now() - started) / 1000);
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Jobs that differ only in split and learning rate (one data set and method), trained as one
+ * stacked computation (`fitStacked`): each run keeps its own split, initialization, batch order,
+ * learning-rate schedule and early stopping, and gives what `runUciJob` gives. A job's `seconds`
+ * is its share of the group's wall time.
+ */
+export async function runUciGroup(jobs: UciJob[], load: (name: string) => Promise<Dataset>): Promise<UciJobResult[]> {
+  const started = performance.now();
+  const first = jobs[0]!;
+  jobs.forEach((job) => {
+    if (groupKey(job) !== groupKey(first)) throw new Error(`cannot stack ${jobKey(job)} with ${jobKey(first)}`);
+  });
+  const full = await load(first.dataset);
+  const data = jobs.map((job) => prepareSplit(full, job));
+  const models = jobs.map((job, k) => jobModel(job, data[k]!.train.numFeatures));
+  try {
+    const histories = await fitStacked(
+      jobs.map((job, k) => ({
+        model: models[k]!,
+        train: data[k]!.train,
+        validation: data[k]!.validation,
+        seed: job.seed * 1000 + job.split,
+        learningRate: job.learningRate,
+        callbacks: schedule(),
+      })),
+      training(first.epochs, first.learningRate),
+    );
+    const seconds = (performance.now() - started) / 1000 / jobs.length;
+    return models.map((model, k) => jobResult(model, data[k]!, histories[k]!.epoch.length, seconds));
+  } finally {
+    models.forEach((m) => m.dispose());
+  }
+}
+
+/** A group of jobs in the pool and its journal. */
+export function groupJobKey(jobs: UciJob[]): string {
+  return jobs.map(jobKey).join(',');
+}
+
+/** Jobs with the same group key can be trained stacked: same data set, method, protocol and budget. */
+export function groupKey(job: UciJob): string {
+  return [job.phase, job.dataset, job.method, job.seed, job.epochs, job.protocol].join('|');
 }
 
 /** A user's own CSV runs under the name `csv:<path>#<target column>`. */
