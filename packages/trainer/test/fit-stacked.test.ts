@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mlp, type Model } from '@geoparam/models';
-import { EarlyStopping, LambdaCallback, ReduceLROnPlateau, fit, fitStacked, type History, type StackedFitOptions } from '@geoparam/trainer';
+import { Callback, EarlyStopping, LambdaCallback, ReduceLROnPlateau, fit, fitStacked, type History, type StackedFitOptions } from '@geoparam/trainer';
 import { describeEachBackend } from '@geoparam/test-utils';
 import { linearData } from './helpers';
 
@@ -42,6 +42,17 @@ const schedule = () => {
 };
 
 const options: StackedFitOptions = { epochs: 30, batchSize: 16, loss: 'mae', metrics: ['mse'], optimizer: { name: 'adam', learningRate: 0.05 }, monitor: 'val_mse' };
+
+/** Stops its run inside an epoch, after a given number of steps. */
+class StopAfterSteps extends Callback {
+  constructor(private readonly steps: number) {
+    super();
+  }
+
+  override onBatchEnd(): void {
+    if (this.context.step >= this.steps) this.context.stop('callback', `stopped after ${this.steps} steps`);
+  }
+}
 
 async function separate(method: string, k: number): Promise<Run> {
   const m = member(k, method);
@@ -111,6 +122,24 @@ describeEachBackend('fitStacked', ({ backend }) => {
     expect(maxRelativeDifference(flat(models[1]!), flat(alone))).toBeLessThan(tolerance('standard'));
     expect(histories[0]!.stopReason).toBe('completed');
     expect(histories[0]!.epoch).toHaveLength(5);
+    [...models, alone].forEach((m) => m.dispose());
+  });
+
+  it('lets a callback stop one member inside an epoch, which still ends that epoch like fit', async () => {
+    const specs = [member(0, 'geometric'), member(1, 'geometric')];
+    const models = specs.map((s) => s.build());
+    const histories = await fitStacked(
+      specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, ...(i === 1 ? { callbacks: [new StopAfterSteps(6)] } : {}) })),
+      { ...options, epochs: 4 },
+    );
+    const alone = specs[1]!.build();
+    const own = await fit(alone, { train: specs[1]!.train, validation: specs[1]!.validation }, { ...options, epochs: 4, seed: specs[1]!.seed, callbacks: [new StopAfterSteps(6)] });
+    expect(histories[1]!.stopReason).toBe('callback');
+    expect(histories[1]!.steps).toBe(6);
+    expect(histories[1]!.epoch).toEqual(own.epoch);
+    expect(maxRelativeDifference(histories[1]!.history['val_mse']!, own.history['val_mse']!)).toBeLessThan(tolerance('geometric'));
+    expect(maxRelativeDifference(flat(models[1]!), flat(alone))).toBeLessThan(tolerance('geometric'));
+    expect(histories[0]!.steps).toBe(16);
     [...models, alone].forEach((m) => m.dispose());
   });
 
