@@ -1,4 +1,4 @@
-import { CsvError, parse } from 'csv-parse/sync';
+import { CsvError, parse } from '#csv-parse';
 import type { Dataset } from './dataset';
 import { DatasetError } from './errors';
 

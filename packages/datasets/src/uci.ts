@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UnknownNameError } from '@geoparam/core';
-import { parse } from 'csv-parse/sync';
+import { parse } from '#csv-parse';
 import type { Dataset } from './dataset';
 import { parseNumericCsv } from './csv';
 import { defaultCacheDir, errorMessage, offlineFromEnv, sha256 } from './download';
