@@ -32,6 +32,8 @@ export interface PlaygroundState {
   /** The Figure 1 panel: its delta and each method's boundary turn in degrees. */
   perturbation: { delta: number; angleChange: Record<string, number> } | null;
   numTensors: number;
+  /** Main-thread time of recent frames that trained (train + draw), ms: how responsive the page stays. */
+  frameMs: { median: number; max: number } | null;
   /** numTensors after every frame that trained, with the step count then: must stay flat. */
   tensorSamples: { step: number; numTensors: number }[];
   lanes: {
@@ -70,6 +72,7 @@ const state: PlaygroundState = {
   trainExamples: 0,
   perturbation: null,
   numTensors: 0,
+  frameMs: null,
   tensorSamples: [],
   lanes: [],
 };
@@ -299,9 +302,20 @@ function pause(): void {
   $('#start').textContent = 'Start';
 }
 
+const recentFrames: number[] = [];
+
+function recordFrame(ms: number): void {
+  recentFrames.push(ms);
+  if (recentFrames.length > 240) recentFrames.shift();
+  const sorted = [...recentFrames].sort((a, b) => a - b);
+  state.frameMs = { median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
+}
+
 function frame(): void {
   try {
-    if (running && lanes.length > 0) {
+    const start = performance.now();
+    const trained = running && lanes.length > 0;
+    if (trained) {
       trainFor(STEP_BUDGET_MS);
       state.tensorSamples.push({ step: state.steps, numTensors: tf.memory().numTensors });
       if (state.tensorSamples.length > 2000) state.tensorSamples.splice(0, 1000);
@@ -310,6 +324,7 @@ function frame(): void {
       render();
       dirty = false;
     }
+    if (trained) recordFrame(performance.now() - start);
     publish();
   } catch (error) {
     showError(error);

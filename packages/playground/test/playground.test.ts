@@ -81,6 +81,18 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
     await page.close();
   });
 
+  it('keeps the tensor count flat over a long run of all four methods', async () => {
+    const { page, state, errors } = await openPage('?task=levy&methods=SP,WN,BN,GmP&units=20&backend=wasm&steps=2000&autostart=1');
+    expect(errors).toEqual([]);
+    expect(state.steps).toBe(2000);
+    const late = state.tensorSamples.filter((s) => s.step >= 20);
+    expect(late[late.length - 1]!.step).toBe(2000);
+    expect(new Set(late.map((s) => s.numTensors)).size).toBe(1);
+    // Reported, not asserted (timings are not tests here): main-thread ms per training frame.
+    console.log(`long run: ${late.length} training frames, frame time median ${state.frameMs!.median.toFixed(1)} ms, max ${state.frameMs!.max.toFixed(1)} ms`);
+    await page.close();
+  });
+
   it('runs all four methods on Banana from a verified local copy, on the cpu backend', async () => {
     const { page, state, errors } = await openPage('?task=banana&methods=SP,WN,BN,GmP&lr=0.01&backend=cpu&steps=60&autostart=1');
     await page.screenshot({ path: path.join(outputDir, 'banana-cpu.png'), fullPage: true });
