@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { snapshotOf, snapshotStability, type BoundarySnapshot } from '@geoparam/cab';
+import { batches, type Batch } from '@geoparam/datasets';
 import { mlp, type Model } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { createOptimizer, disposeOptimizer, evaluate, getLoss, type LossFn } from '@geoparam/trainer';
@@ -9,6 +10,8 @@ export interface LaneOptions {
   learningRate: number;
   units: number;
   seed: number;
+  /** Examples per step; `full` (default) uses the whole training set every step. */
+  batchSize?: number | 'full';
 }
 
 /** How many past boundary locations each unit keeps for its trail. */
@@ -25,6 +28,10 @@ export class Lane {
   private x!: tf.Tensor2D;
   private y!: tf.Tensor2D;
   private task!: Task;
+  private readonly batchSize: number | 'full';
+  private readonly seed: number;
+  private epoch = 0;
+  private epochBatches: Iterator<Batch> | null = null;
   private previous: BoundarySnapshot;
   boundary: BoundarySnapshot;
   /** `trails[unit]`: oldest first, at most TRAIL_LENGTH locations. */
@@ -44,6 +51,8 @@ export class Lane {
     this.model = mlp({ inputDim: task.inputDim, hidden: [options.units], head: task.head, parameterization: method, seed: options.seed });
     this.optimizer = createOptimizer({ name: 'adam', learningRate: options.learningRate });
     this.lossFn = getLoss(task.loss);
+    this.batchSize = options.batchSize ?? 'full';
+    this.seed = options.seed;
     this.setTask(task);
     this.boundary = this.readBoundary();
     this.previous = this.boundary;
@@ -58,6 +67,7 @@ export class Lane {
   setTask(task: Task): void {
     tf.dispose([this.x, this.y].filter(Boolean));
     this.task = task;
+    this.epochBatches = null;
     this.x = tf.tensor2d(task.train.x, [task.train.numExamples, task.train.numFeatures]);
     this.y = tf.tensor2d(task.train.y, [task.train.numExamples, task.train.numTargets]);
   }
@@ -66,10 +76,28 @@ export class Lane {
     return snapshotOf(this.model.reluLayers[0]!);
   }
 
-  /** One full-batch Adam step, then the boundary's move: the paper's per-step stability metrics. */
+  /** The next mini-batch of a seeded shuffle per epoch (as `fit` draws them), or the whole set. */
+  private nextBatch(): { x: tf.Tensor2D; y: tf.Tensor2D } {
+    const { train } = this.task;
+    if (this.batchSize === 'full' || this.batchSize >= train.numExamples) return { x: this.x, y: this.y };
+    let next = this.epochBatches?.next();
+    if (!next || next.done) {
+      if (this.epochBatches) this.epoch++;
+      this.epochBatches = batches(train, { batchSize: this.batchSize, shuffle: true, seed: this.seed, epoch: this.epoch });
+      next = this.epochBatches.next();
+    }
+    const batch = next.value as Batch;
+    return { x: tf.tensor2d(batch.x, [batch.size, train.numFeatures]), y: tf.tensor2d(batch.y, [batch.size, train.numTargets]) };
+  }
+
+  /** One Adam step, then the boundary's move: the paper's per-step stability metrics. */
   step(): void {
     if (this.diverged) return;
-    const cost = tf.tidy(() => this.optimizer.minimize(() => this.lossFn(this.model.logits(this.x, { training: true }), this.y), true, this.model.trainableVariables)!);
+    const cost = tf.tidy(() => {
+      // Inside tidy: a mini-batch's tensors are freed with the step; the cached full set is kept.
+      const { x, y } = this.nextBatch();
+      return this.optimizer.minimize(() => this.lossFn(this.model.logits(x, { training: true }), y), true, this.model.trainableVariables)!;
+    });
     const loss = cost.dataSync()[0]!;
     cost.dispose();
     if (!Number.isFinite(loss)) {

@@ -154,7 +154,8 @@ async function reset(): Promise<void> {
     $('#paint').hidden = taskName !== 'draw';
     const methods = selectedMethods();
     if (methods.length === 0) throw new RangeError('pick at least one method');
-    const options = { learningRate: positiveNumber('#lr', 0.01), units: Math.round(positiveNumber('#units', task.defaultUnits)), seed };
+    const batchSize = $<HTMLInputElement>('#batch').value.trim() === '' ? 'full' : Math.round(positiveNumber('#batch', 1));
+    const options = { learningRate: positiveNumber('#lr', 0.01), units: Math.round(positiveNumber('#units', task.defaultUnits)), seed, batchSize } as const;
     lanes = methods.map((method) => new Lane(method, task!, options));
     lanes.forEach((lane) => lane.evaluateTest());
     state.steps = 0;
@@ -346,7 +347,7 @@ function wireControls(): void {
     trainFor(0);
   });
   $('#reset').addEventListener('click', () => void reset());
-  for (const id of ['#task', '#backend', '#seed', '#units', '#lr']) $(id).addEventListener('change', () => void reset());
+  for (const id of ['#task', '#backend', '#seed', '#units', '#lr', '#batch']) $(id).addEventListener('change', () => void reset());
   document.querySelectorAll('input[name=method]').forEach((box) => box.addEventListener('change', () => void reset()));
   $('#clear-points').addEventListener('click', () => {
     drawn = [];
@@ -354,7 +355,7 @@ function wireControls(): void {
   });
 }
 
-/** URL parameters preset the controls: ?task=levy&methods=SP,GmP&lr=0.01&units=100&seed=0&backend=wasm&steps=300&autostart=1 */
+/** URL parameters preset the controls: ?task=levy&methods=SP,GmP&lr=0.01&units=100&batch=128&seed=0&backend=wasm&steps=300&autostart=1 */
 function applyUrlParameters(): void {
   const taskName = params.get('task');
   if (taskName) {
@@ -368,7 +369,7 @@ function applyUrlParameters(): void {
     if (unsupported.length) throw new RangeError(`methods must be among ${PLAYGROUND_METHODS.join(', ')}, got ${unsupported.join(', ')}`);
     document.querySelectorAll<HTMLInputElement>('input[name=method]').forEach((box) => (box.checked = wanted.includes(box.value as ParameterizationName)));
   }
-  for (const key of ['lr', 'units', 'seed'] as const) {
+  for (const key of ['lr', 'units', 'seed', 'batch'] as const) {
     const value = params.get(key);
     if (value !== null) $<HTMLInputElement>(`#${key}`).value = value;
   }

@@ -93,8 +93,8 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
     await page.close();
   });
 
-  it('runs all four methods on Banana from a verified local copy, on the cpu backend', async () => {
-    const { page, state, errors } = await openPage('?task=banana&methods=SP,WN,BN,GmP&lr=0.01&backend=cpu&steps=60&autostart=1');
+  it('runs all four methods on Banana from a verified local copy, in mini-batches of 128, on the cpu backend', async () => {
+    const { page, state, errors } = await openPage('?task=banana&methods=SP,WN,BN,GmP&lr=0.01&batch=128&backend=cpu&steps=60&autostart=1');
     await page.screenshot({ path: path.join(outputDir, 'banana-cpu.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(state.error).toBeUndefined();
@@ -106,6 +106,10 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
       expect(lane.loss!).toBeLessThan(lane.initialLoss!);
       expect(lane.testMetric!).toBeGreaterThan(0.5);
     }
+    // Mini-batch tensors are made and freed every step: still flat.
+    const late = state.tensorSamples.filter((s) => s.step >= 10).map((s) => s.numTensors);
+    expect(late.length).toBeGreaterThan(1);
+    expect(new Set(late).size).toBe(1);
     await page.close();
   });
 
