@@ -1,5 +1,6 @@
 import { perturbationStudy, type PerturbationResult } from '@geoparam/cab';
 import { color, label } from './methods';
+import { strokeBoundary } from './views';
 
 const METHODS = ['standard', 'weightNorm', 'geometric'];
 const SPAN = 3;
@@ -9,8 +10,6 @@ function drawUnit(ctx: CanvasRenderingContext2D, x0: number, size: number, resul
   ctx.strokeStyle = '#ccc';
   ctx.strokeRect(x0 + 0.5, 0.5, size - 1, size - 1);
   const line = (phi: number[], u: number[], stroke: string, dashed: boolean) => {
-    const [ax, ay] = toPx(phi[0]! - 50 * u[1]!, phi[1]! + 50 * u[0]!);
-    const [bx, by] = toPx(phi[0]! + 50 * u[1]!, phi[1]! - 50 * u[0]!);
     ctx.save();
     ctx.beginPath();
     ctx.rect(x0, 0, size, size);
@@ -18,18 +17,7 @@ function drawUnit(ctx: CanvasRenderingContext2D, x0: number, size: number, resul
     ctx.setLineDash(dashed ? [4, 3] : []);
     ctx.strokeStyle = stroke;
     ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(ax, ay);
-    ctx.lineTo(bx, by);
-    ctx.stroke();
-    // Normal u from phi: the side where the unit is active.
-    const [px, py] = toPx(phi[0]!, phi[1]!);
-    const [nx, ny] = toPx(phi[0]! + 0.6 * u[0]!, phi[1]! + 0.6 * u[1]!);
-    ctx.setLineDash([]);
-    ctx.beginPath();
-    ctx.moveTo(px, py);
-    ctx.lineTo(nx, ny);
-    ctx.stroke();
+    strokeBoundary(ctx, toPx, phi, u, 0.6);
     ctx.restore();
   };
   line(result.before.location[0]!, result.before.direction[0]!, '#999', true);

@@ -147,21 +147,31 @@ function heatColor(p: number): [number, number, number] {
   return [255 + (target[0]! - 255) * strength, 255 + (target[1]! - 255) * strength, 255 + (target[2]! - 255) * strength];
 }
 
+function segment(ctx: CanvasRenderingContext2D, a: [number, number], b: [number, number]): void {
+  ctx.beginPath();
+  ctx.moveTo(a[0], a[1]);
+  ctx.lineTo(b[0], b[1]);
+  ctx.stroke();
+}
+
+/**
+ * A 2-D unit's boundary: the line through phi perpendicular to u (drawn far past any plot, the
+ * caller clips), and a short stroke of length `normal` along u marking the side where it is active.
+ */
+export function strokeBoundary(ctx: CanvasRenderingContext2D, toPx: Frame['toPx'], phi: number[], u: number[], normal: number): void {
+  const [x, y, ux, uy] = [phi[0]!, phi[1]!, u[0]!, u[1]!];
+  segment(ctx, toPx(x - 100 * uy, y + 100 * ux), toPx(x + 100 * uy, y - 100 * ux));
+  segment(ctx, toPx(x, y), toPx(x + normal * ux, y + normal * uy));
+}
+
 function drawBoundaries(ctx: CanvasRenderingContext2D, frame: Frame, lane: Lane, stroke: string): void {
   const boundary: BoundarySnapshot = lane.boundary;
   ctx.lineWidth = 1;
   boundary.location.forEach((phi, unit) => {
     const u = boundary.direction[unit]!;
-    const [px, py] = frame.toPx(phi[0]!, phi[1]!);
-    // The boundary is the line through phi perpendicular to u.
-    const [ax, ay] = frame.toPx(phi[0]! - 100 * u[1]!, phi[1]! + 100 * u[0]!);
-    const [bx, by] = frame.toPx(phi[0]! + 100 * u[1]!, phi[1]! - 100 * u[0]!);
     ctx.strokeStyle = stroke;
     ctx.globalAlpha = 0.7;
-    ctx.beginPath();
-    ctx.moveTo(ax, ay);
-    ctx.lineTo(bx, by);
-    ctx.stroke();
+    strokeBoundary(ctx, frame.toPx, phi, u, 0.25);
     const trail = lane.trails[unit]!;
     ctx.globalAlpha = 0.35;
     ctx.beginPath();
@@ -173,15 +183,10 @@ function drawBoundaries(ctx: CanvasRenderingContext2D, frame: Frame, lane: Lane,
     ctx.stroke();
     ctx.globalAlpha = 1;
     ctx.fillStyle = stroke;
+    const [px, py] = frame.toPx(phi[0]!, phi[1]!);
     ctx.beginPath();
     ctx.arc(px, py, 2.5, 0, 2 * Math.PI);
     ctx.fill();
-    // A short stroke along u marks the active side.
-    const [nx, ny] = frame.toPx(phi[0]! + 0.25 * u[0]!, phi[1]! + 0.25 * u[1]!);
-    ctx.beginPath();
-    ctx.moveTo(px, py);
-    ctx.lineTo(nx, ny);
-    ctx.stroke();
   });
 }
 
