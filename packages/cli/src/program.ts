@@ -138,7 +138,11 @@ export function createProgram(io: Io): Command {
     .addOption(new Option('--protocol <name>', 'what LR schedule and early stopping watch').choices(['validation', 'paper']).default('validation'))
     .option('--lr-grid', 'choose each learning rate from {0.001, ..., 0.3} on split 0\'s validation split', false)
     .option('--workers <n>', 'worker processes (default: CPU cores)', parsePositiveInteger, UCI_DEFAULTS.workers)
-    .option('--no-stack', 'train every run on its own instead of the splits of each data set and method as one stacked computation')
+    .addOption(
+      new Option('--stack <mode>', 'train the splits of each data set and method as one stacked computation: all, none (every run on its own), or auto (where a training split is one batch)')
+        .choices(['auto', 'all', 'none'])
+        .default('auto'),
+    )
     .option('--json', 'print results.json instead of the table', false)
     .option('--no-figures', 'skip rendering the SVG/PNG figure')
     .action(async (options) => runReproduceUci(options, io.log));

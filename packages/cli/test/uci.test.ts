@@ -34,33 +34,45 @@ describe('geoparam reproduce uci', () => {
     }
     // The same split for every method: same seed, same 80/20 partition.
     expect(journal(dir)).toHaveLength(6);
+    // yacht's training split is one batch: `auto` stacks its splits.
+    expect(result.stack).toBe('auto');
+    expect(journal(dir).every((r) => (r.result as { stacked?: boolean }).stacked === true)).toBe(true);
     const table = fs.readFileSync(path.join(dir, 'table.md'), 'utf8');
     expect(table).toMatch(/^\| yacht \| \d+\.\d{3}±\d+\.\d{3}( †)? \| 0\.639±0\.063 \| /m);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('trains the splits stacked by default, with the results of runs trained one by one (--no-stack)', async () => {
+  it('trains the splits stacked (--stack all, and auto for a one-batch set), with the results of runs trained one by one (--stack none)', async () => {
     const dirs = [tmp(), tmp()];
     const args = [...common, '--methods', 'sp,wn,bn,gmp', '--splits', '3', '--epochs', '25', '--json'];
-    const stacked = await run([...args, '--out', dirs[0]!]);
-    const alone = await run([...args, '--no-stack', '--out', dirs[1]!]);
+    const stacked = await run([...args, '--stack', 'all', '--out', dirs[0]!]);
+    const alone = await run([...args, '--stack', 'none', '--out', dirs[1]!]);
     expect(stacked.code).toBe(0);
     expect(alone.code).toBe(0);
-    expect(JSON.parse(stacked.out)).toMatchObject({ stacked: true, failures: [] });
-    expect(JSON.parse(alone.out)).toMatchObject({ stacked: false, failures: [] });
-    const byKey = (dir: string) => new Map(journal(dir).map((r) => [r.key, r.result as { testRmse: number; validationRmse: number; epochs: number }]));
+    expect(JSON.parse(stacked.out)).toMatchObject({ stack: 'all', failures: [] });
+    expect(JSON.parse(alone.out)).toMatchObject({ stack: 'none', failures: [] });
+    const byKey = (dir: string) => new Map(journal(dir).map((r) => [r.key, r.result as { testRmse: number; validationRmse: number; epochs: number; stacked: boolean }]));
     const [mine, theirs] = dirs.map(byKey) as [ReturnType<typeof byKey>, ReturnType<typeof byKey>];
     expect(mine.size).toBe(12);
     expect([...mine.keys()].sort()).toEqual([...theirs.keys()].sort());
     for (const [key, result] of mine) {
       const other = theirs.get(key)!;
       expect(result.epochs).toBe(other.epochs);
+      expect([result.stacked, other.stacked]).toEqual([true, false]);
       // wasm: bitwise equal today; the margin is float32 rounding in kernels that batch differently.
       expect(Math.abs(result.testRmse - other.testRmse)).toBeLessThan(1e-5 * other.testRmse);
       expect(Math.abs(result.validationRmse - other.validationRmse)).toBeLessThan(1e-5 * other.validationRmse);
     }
-    expect(fs.readFileSync(path.join(dirs[0]!, 'table.md'), 'utf8')).toMatch(/the splits of each data set and method trained stacked/);
+    expect(fs.readFileSync(path.join(dirs[0]!, 'table.md'), 'utf8')).toMatch(/the splits of each data set and method trained stacked \(/);
     dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+  });
+
+  it('trains a data set larger than one batch run by run under --stack auto', async () => {
+    const dir = tmp();
+    const { code } = await run(['reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'power', '--methods', 'sp', '--splits', '2', '--epochs', '2', '--no-figures', '--workers', '1', '--out', dir]);
+    expect(code).toBe(0);
+    expect(journal(dir).map((r) => (r.result as { stacked?: boolean }).stacked)).toEqual([false, false]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('retries the job of a worker that dies, and resumes from its journal without redoing runs', async () => {

@@ -11,7 +11,7 @@ import { runManifest, writeJson } from '../experiments/manifest';
 import { paperLearningRate, resolveMethods } from '../experiments/methods';
 import { runPool } from '../experiments/pool';
 import { InterruptedError, type Protocol } from '../experiments/runner';
-import { LR_GRID, UCI_PAPER_TABLE, csvDatasetName, groupJobKey, groupKey, jobKey, summarize, type UciJob, type UciJobResult } from '../experiments/uci';
+import { LR_GRID, UCI_PAPER_TABLE, csvDatasetName, groupJobKey, groupKey, jobKey, summarize, type StackMode, type UciJob, type UciJobResult } from '../experiments/uci';
 import { uciFigure } from '../figures/uci';
 import { METHOD_LABELS } from '../labels';
 
@@ -30,8 +30,8 @@ export interface UciOptions {
   protocol: Protocol;
   lrGrid: boolean;
   workers: number;
-  /** Train the splits (and grid learning rates) of each data set and method as one stacked computation. */
-  stack: boolean;
+  /** Train the splits (and grid learning rates) of each data set and method as one stacked computation: always, never, or where a training split is one batch. */
+  stack: StackMode;
   figures: boolean;
   json: boolean;
 }
@@ -85,6 +85,12 @@ function groupJobs(jobs: UciJob[], stack: boolean): UciJob[][] {
   return [...groups.values()].sort((a, b) => rows(b[0]!.dataset) - rows(a[0]!.dataset));
 }
 
+const STACK_LABELS: Record<StackMode, string> = {
+  auto: 'the splits of each data set and method trained stacked where a training split is one batch',
+  all: 'the splits of each data set and method trained stacked',
+  none: 'every run trained on its own',
+};
+
 function fmt(mean: number, se: number): string {
   const digits = mean < 0.01 ? 4 : 3;
   return `${mean.toFixed(digits)}±${se.toFixed(digits)}`;
@@ -102,7 +108,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   const say = options.json ? () => undefined : log;
   const backend = await useBackend(options.backend);
   say(
-    `geoparam reproduce uci: ${datasets.join(', ')} × ${methods.map((m) => METHOD_LABELS[m]).join(', ')} × ${options.splits} splits, ${options.workers} worker processes, ${options.stack ? 'splits trained stacked' : 'runs trained one by one'}, backend ${describeBackend(backend)}`,
+    `geoparam reproduce uci: ${datasets.join(', ')} × ${methods.map((m) => METHOD_LABELS[m]).join(', ')} × ${options.splits} splits, ${options.workers} worker processes, ${STACK_LABELS[options.stack]}, backend ${describeBackend(backend)}`,
   );
   say(
     options.protocol === 'paper'
@@ -130,10 +136,10 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     if (todo.length === 0) return;
     say(`${label}: ${todo.length} runs to do (${jobs.length - todo.length} already done)`);
     let finished = 0;
-    const outcome = await runPool<UciJob[], UciJobResult[]>(groupJobs(todo, options.stack), {
+    const outcome = await runPool<UciJob[], UciJobResult[]>(groupJobs(todo, options.stack !== 'none'), {
       workers: options.workers,
       script: workerScript(),
-      init: { backend: options.backend, stacked: options.stack, ...(options.dataDir ? { dataDir: options.dataDir } : {}) },
+      init: { backend: options.backend, stack: options.stack, ...(options.dataDir ? { dataDir: options.dataDir } : {}) },
       key: groupJobKey,
       signal: interrupt.signal,
       onResult: (group, results) => {
@@ -211,7 +217,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     epochs: options.epochs,
     lrGrid: options.lrGrid ? LR_GRID : null,
     workers: options.workers,
-    stacked: options.stack,
+    stack: options.stack,
     wallSeconds,
     /** Sum of every run's own time (stacked: its share of its group's), including resumed runs: what one worker alone would have needed. */
     runSeconds,
@@ -219,7 +225,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     failures,
   };
   writeJson(options.out, 'results.json', results);
-  writeJson(options.out, 'manifest.json', runManifest(backend, { ...base, datasets, methods, splits: options.splits, lrGrid: options.lrGrid, workers: options.workers, stacked: options.stack }));
+  writeJson(options.out, 'manifest.json', runManifest(backend, { ...base, datasets, methods, splits: options.splits, lrGrid: options.lrGrid, workers: options.workers, stack: options.stack }));
 
   const header = ['dataset', ...methods.flatMap((m) => [`${METHOD_LABELS[m]} (ours)`, `${METHOD_LABELS[m]} (paper)`])];
   const rows = datasets.map((dataset) => [
@@ -236,7 +242,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
     `Test RMSE, mean ± standard error over ${options.splits} random 80/20 splits (seed ${options.seed}, protocol ${options.protocol}, ${options.epochs} epochs max, ${backend.name}). † ours lies outside the paper's mean ± 2 s.e.`,
-    `Wall time ${wallSeconds.toFixed(0)} s with ${options.workers} worker processes, ${options.stack ? 'the splits of each data set and method trained stacked' : 'each run trained on its own'} (one worker alone: ${runSeconds.toFixed(0)} s).`,
+    `Wall time ${wallSeconds.toFixed(0)} s with ${options.workers} worker processes, ${STACK_LABELS[options.stack]} (one worker alone: ${runSeconds.toFixed(0)} s).`,
   ].join('\n');
   fs.writeFileSync(path.join(options.out, 'table.md'), markdown + '\n');
   if (options.figures) await writeFigure(uciFigure(table, methods), path.join(options.out, 'uci'));

@@ -3,12 +3,12 @@
 import '../backends';
 import * as fs from 'node:fs';
 import { useBackend } from '@geoparam/core';
-import { datasetLoader, groupJobKey, runUciGroup, runUciJob, type UciJob, type UciJobResult } from './uci';
+import { datasetLoader, groupJobKey, runUciGroup, runUciJob, type StackMode, type UciJob, type UciJobResult } from './uci';
 
-type Message = { type: 'init'; backend: string; dataDir?: string; stacked?: boolean } | { type: 'job'; job: UciJob[] };
+type Message = { type: 'init'; backend: string; dataDir?: string; stack?: StackMode } | { type: 'job'; job: UciJob[] };
 
 let load: ReturnType<typeof datasetLoader> = datasetLoader();
-let stacked = true;
+let stack: StackMode = 'auto';
 const send = (message: unknown) => process.send?.(message);
 
 process.on('message', (message: Message) => {
@@ -16,7 +16,7 @@ process.on('message', (message: Message) => {
     if (message.type === 'init') {
       await useBackend(message.backend);
       load = datasetLoader(message.dataDir);
-      stacked = message.stacked ?? true;
+      stack = message.stack ?? 'auto';
       send({ type: 'ready' });
       return;
     }
@@ -40,7 +40,7 @@ process.on('message', (message: Message) => {
 process.on('disconnect', () => process.exit(0));
 
 async function runGroup(jobs: UciJob[]): Promise<UciJobResult[]> {
-  if (stacked) return runUciGroup(jobs, load);
+  if (stack !== 'none') return runUciGroup(jobs, load, stack);
   const results: UciJobResult[] = [];
   for (const job of jobs) results.push(await runUciJob(job, load));
   return results;
