@@ -79,9 +79,10 @@ async function stacked(method: string, k: number): Promise<Run[]> {
 
 describeEachBackend('fitStacked', ({ backend }) => {
   // Stacking changes no member's arithmetic, only how kernels are batched. On wasm SP, WN, BN and
-  // MBN members are bitwise equal to their own runs, GmP within 6e-7 (its hyperspherical kernel
-  // sees K x units columns). The cpu backend's batched matMul sums in another order (~2e-7 per
-  // member), which BN's batch statistics at batch 16 amplify over the epochs (up to ~1e-2).
+  // MBN members are bitwise equal to their own runs, GmP within 6e-7 (its layer folds r into
+  // kernel and bias only while every r > 0, decided over all K members' units when stacked: the
+  // same function, rounded differently). The cpu backend's batched matMul sums in another order
+  // (~2e-7 per member), which BN's batch statistics at batch 16 amplify over the epochs (~1e-2).
   const tolerance = (method: string) => (backend === 'cpu' && method === 'batchNorm' ? 5e-2 : 1e-5);
 
   it.each(METHODS)('equals separate fit runs, member by member (%s)', async (method) => {
