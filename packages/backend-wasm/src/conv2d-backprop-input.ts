@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmKernel, type KernelArgs } from './wasm-kernel';
 
-
-
 let original: tf.KernelFunc | null = null;
 
 /**
@@ -42,6 +40,11 @@ export function conv2dBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   } finally {
     for (const t of temporaries) backend.disposeData(t.dataId);
   }
+}
+
+/** tfjs-backend-wasm's own kernel (null before the backend loads): the baseline the bench compares against. */
+export function stockConv2dBackpropInput(): tf.KernelFunc | null {
+  return original;
 }
 
 /** Swaps in the fast path, keeping tfjs' kernel for the cases it does not cover. */

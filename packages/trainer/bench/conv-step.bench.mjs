@@ -14,6 +14,7 @@ const { useBackend } = require('@geoparam/core');
 require('@geoparam/backend-cpu/register');
 require('@geoparam/backend-wasm/register');
 const { conv2d } = require('@geoparam/parameterizations');
+const { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, stockConv2dBackpropInput } = require('@geoparam/backend-wasm');
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '8' }, channels: { type: 'string', default: '128' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string' } } });
 const steps = Number(values.steps);
@@ -25,6 +26,25 @@ const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.len
 const report = await useBackend(values.backend);
 const x = tf.randomNormal([batch, 32, 32, channels], 0, 1, 'float32', 1);
 const kernel = tf.randomNormal([3, 3, channels, channels], 0, 0.05, 'float32', 2);
+const dy = tf.randomNormal([batch, 32, 32, channels], 0, 1, 'float32', 3);
+const convAttrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+/** Runs a kernel function directly on the active backend and frees its output: kernel cost only. */
+const runKernel = (kernelFunc, inputs, attrs) => () => {
+  const backend = tf.backend();
+  const out = kernelFunc({ inputs, backend, attrs });
+  backend.readSync(out.dataId);
+  backend.disposeData(out.dataId);
+};
+// The conv gradients alone, on wasm: ours next to tfjs-backend-wasm's own input-gradient kernel
+// (it has no filter-gradient kernel at all), each against the forward conv of the same size.
+const kernelVariants =
+  values.backend === 'wasm'
+    ? [
+        { name: 'dx: geoparam (flipped forward conv)', run: runKernel(conv2dBackpropInputWasm, { dy, filter: kernel }, { ...convAttrs, inputShape: x.shape }) },
+        { name: 'dx: tfjs-backend-wasm stock', run: runKernel(stockConv2dBackpropInput(), { dy, filter: kernel }, { ...convAttrs, inputShape: x.shape }) },
+        { name: 'dW: geoparam (transposed forward conv)', run: runKernel(conv2dBackpropFilterWasm, { x, dy }, { ...convAttrs, filterShape: kernel.shape }) },
+      ]
+    : [];
 const variants = [
   {
     name: 'forward conv only',
@@ -48,6 +68,7 @@ const variants = [
     };
   }),
 ];
+variants.push(...kernelVariants);
 variants.forEach((v) => v.run());
 const tensors = tf.memory().numTensors;
 const times = variants.map(() => []);
@@ -71,13 +92,17 @@ const results = {
   variants: Object.fromEntries(variants.map((v, k) => [v.name, { medianMs: median(times[k]), p10Ms: quantile(times[k], 0.1), p90Ms: quantile(times[k], 0.9), ratioToSp: median(times[k]) / sp, ratioToForward: median(times[k]) / forward }])),
 };
 variants.forEach((v) => v.layer?.dispose());
-tf.dispose([x, kernel]);
+tf.dispose([x, kernel, dy]);
+const stock = results.variants['dx: tfjs-backend-wasm stock'];
+const ours = results.variants['dx: geoparam (flipped forward conv)'];
+if (stock && ours) results.inputGradientSpeedupOverStock = stock.medianMs / ours.medianMs;
 
 console.log(`${results.workload} on ${values.backend}, ${steps} interleaved steps (tensors leaked: ${leaked})`);
-console.log('variant              median ms     p10-p90 ms    x SP   x forward');
+console.log('variant                                  median ms     p10-p90 ms    x SP   x forward');
 for (const [name, m] of Object.entries(results.variants)) {
-  console.log(`${name.padEnd(20)}${m.medianMs.toFixed(1).padStart(10)}   ${(m.p10Ms.toFixed(0) + '-' + m.p90Ms.toFixed(0)).padStart(11)}   ${m.ratioToSp.toFixed(2).padStart(5)}   ${m.ratioToForward.toFixed(2).padStart(8)}`);
+  console.log(`${name.padEnd(40)}${m.medianMs.toFixed(1).padStart(10)}   ${(m.p10Ms.toFixed(0) + '-' + m.p90Ms.toFixed(0)).padStart(11)}   ${m.ratioToSp.toFixed(2).padStart(5)}   ${m.ratioToForward.toFixed(2).padStart(8)}`);
 }
+if (results.inputGradientSpeedupOverStock) console.log(`input gradient: geoparam ${results.inputGradientSpeedupOverStock.toFixed(2)}x faster than tfjs-backend-wasm's kernel`);
 const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', `conv-step-${values.backend}.json`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');

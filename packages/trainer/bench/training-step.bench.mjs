@@ -10,14 +10,15 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs-core');
-const { useBackend } = require('@geoparam/core');
+const { probeBackend, useBackend } = require('@geoparam/core');
 require('@geoparam/backend-cpu/register');
 require('@geoparam/backend-wasm/register');
+require('@geoparam/backend-cuda/register');
 const { mlp } = require('@geoparam/models');
 const { getLoss, createOptimizer, disposeOptimizer } = require('../dist/index.js');
 
 const { values } = parseArgs({
-  options: { steps: { type: 'string', default: '60' }, backends: { type: 'string', default: 'wasm,cpu' }, out: { type: 'string' }, tolerance: { type: 'string', default: '0.15' } },
+  options: { steps: { type: 'string', default: '60' }, backends: { type: 'string', default: 'wasm,cpu,cuda' }, out: { type: 'string' }, tolerance: { type: 'string', default: '0.15' } },
 });
 const steps = Number(values.steps);
 const methods = ['standard', 'weightNorm', 'batchNorm', 'geometric'];
@@ -38,13 +39,21 @@ const shuffler = (items) => {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))];
 
-const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, workload: 'MLP 8-100-1, batch 1024, Adam, MSE', steps, backends: {} };
+const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, workload: 'MLP 8-100-1, batch 1024, Adam, MSE', steps, backends: {}, skipped: {} };
 for (const backend of values.backends.split(',')) {
+  const availability = await probeBackend(backend);
+  if (!availability.available) {
+    // cuda is optional: say why it is missing instead of failing the whole bench.
+    results.skipped[backend] = availability.reason;
+    console.log(`${backend}: skipped (${availability.reason})`);
+    continue;
+  }
   await useBackend(backend);
   const x = tf.randomNormal([1024, 8], 0, 1, 'float32', 1);
   const y = tf.randomNormal([1024, 1], 0, 1, 'float32', 2);
   const loss = getLoss('mse');
-  const runs = methods.map((method) => {
+  const runs = [];
+  for (const method of methods) {
     const model = mlp({ inputDim: 8, hidden: [100], parameterization: method, seed: 1 });
     const optimizer = createOptimizer({ name: 'adam', learningRate: 0.01 });
     const step = () => {
@@ -52,9 +61,17 @@ for (const backend of values.backends.split(',')) {
       cost.dataSync();
       cost.dispose();
     };
+    const infer = () => {
+      const out = model.predict(x);
+      out.dataSync();
+      out.dispose();
+    };
     for (let i = 0; i < 5; i++) step();
-    return { method, model, optimizer, step, times: [] };
-  });
+    infer();
+    // Peak bytes held while one step runs (weights, activations, gradients, optimizer slots).
+    const profile = await tf.profile(step);
+    runs.push({ method, model, optimizer, step, infer, times: [], inferTimes: [], peakBytes: profile.peakBytes });
+  }
   const tensors = tf.memory().numTensors;
   const order = shuffler(runs);
   for (let i = 0; i < steps; i++) {
@@ -62,13 +79,30 @@ for (const backend of values.backends.split(',')) {
       const t0 = performance.now();
       run.step();
       run.times.push(performance.now() - t0);
+      const t1 = performance.now();
+      run.infer();
+      run.inferTimes.push(performance.now() - t1);
     }
   }
   const leaked = tf.memory().numTensors - tensors;
   const sp = median(runs[0].times);
+  const spInfer = median(runs[0].inferTimes);
   results.backends[backend] = {
     tensorsLeakedOverRun: leaked,
-    methods: Object.fromEntries(runs.map((r) => [r.method, { medianMs: median(r.times), p10Ms: quantile(r.times, 0.1), p90Ms: quantile(r.times, 0.9), ratioToSp: median(r.times) / sp }])),
+    methods: Object.fromEntries(
+      runs.map((r) => [
+        r.method,
+        {
+          medianMs: median(r.times),
+          p10Ms: quantile(r.times, 0.1),
+          p90Ms: quantile(r.times, 0.9),
+          ratioToSp: median(r.times) / sp,
+          inferenceExamplesPerSecond: 1024 / (median(r.inferTimes) / 1000),
+          inferenceRatioToSp: median(r.inferTimes) / spInfer,
+          peakBytesPerStep: r.peakBytes,
+        },
+      ]),
+    ),
   };
   runs.forEach((r) => { r.model.dispose(); disposeOptimizer(r.optimizer); });
   tf.dispose([x, y]);
@@ -80,9 +114,12 @@ if (cpu && wasm) results.wasmOverCpuSp = wasm / cpu;
 console.log(`training step, ${results.workload}, ${steps} interleaved steps per variant`);
 for (const [backend, r] of Object.entries(results.backends)) {
   console.log(`\n${backend} (tensors leaked over the run: ${r.tensorsLeakedOverRun})`);
-  console.log('method          median ms   p10-p90 ms     x SP');
+  console.log('method          median ms   p10-p90 ms     x SP   inference ex/s  x SP   peak KiB/step');
   for (const [method, m] of Object.entries(r.methods)) {
-    console.log(`${method.padEnd(16)}${m.medianMs.toFixed(2).padStart(9)}   ${(m.p10Ms.toFixed(2) + '-' + m.p90Ms.toFixed(2)).padStart(11)}   ${m.ratioToSp.toFixed(2).padStart(6)}`);
+    console.log(
+      `${method.padEnd(16)}${m.medianMs.toFixed(2).padStart(9)}   ${(m.p10Ms.toFixed(2) + '-' + m.p90Ms.toFixed(2)).padStart(11)}   ${m.ratioToSp.toFixed(2).padStart(6)}` +
+        `   ${m.inferenceExamplesPerSecond.toExponential(2).padStart(14)}  ${m.inferenceRatioToSp.toFixed(2).padStart(5)}   ${(m.peakBytesPerStep / 1024).toFixed(0).padStart(13)}`,
+    );
   }
 }
 if (results.wasmOverCpuSp) console.log(`\nwasm / cpu (SP step): ${results.wasmOverCpuSp.toFixed(2)}`);
@@ -106,11 +143,17 @@ const summary = [
   '',
   `${results.date}, ${results.machine.cpus} cores (${results.machine.model}), node ${results.machine.node}, ${steps} interleaved steps`,
   '',
-  '| backend | method | median ms | p10–p90 ms | × SP |',
-  '|---|---|---|---|---|',
+  '| backend | method | step median ms | p10–p90 ms | step × SP | inference (forward, batch 1024) examples/s | inference time × SP | peak KiB per step |',
+  '|---|---|---|---|---|---|---|---|',
   ...Object.entries(results.backends).flatMap(([backend, r]) =>
-    Object.entries(r.methods).map(([method, m]) => `| ${backend} | ${method} | ${m.medianMs.toFixed(2)} | ${m.p10Ms.toFixed(2)}–${m.p90Ms.toFixed(2)} | ${m.ratioToSp.toFixed(2)} |`),
+    Object.entries(r.methods).map(
+      ([method, m]) =>
+        `| ${backend} | ${method} | ${m.medianMs.toFixed(2)} | ${m.p10Ms.toFixed(2)}–${m.p90Ms.toFixed(2)} | ${m.ratioToSp.toFixed(2)} | ${m.inferenceExamplesPerSecond.toExponential(2)} | ${m.inferenceRatioToSp.toFixed(2)} | ${(m.peakBytesPerStep / 1024).toFixed(0)} |`,
+    ),
   ),
+  '',
+  `Tensors alive after the run minus before: ${Object.entries(results.backends).map(([b, r]) => `${b} ${r.tensorsLeakedOverRun}`).join(', ')} (must be 0).`,
+  ...Object.entries(results.skipped).map(([b, why]) => `${b}: skipped — ${why}`),
   '',
   results.wasmOverCpuSp ? `wasm / cpu (SP step): ${results.wasmOverCpuSp.toFixed(2)}` : '',
 ].join('\n');
