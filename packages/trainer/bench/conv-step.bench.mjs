@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { median, quantile, ratioRegressions, readBaseline, shuffler } from './shared.mjs';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs-core');
@@ -16,12 +17,10 @@ require('@geoparam/backend-wasm/register');
 const { conv2d } = require('@geoparam/parameterizations');
 const { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, stockConv2dBackpropInput } = require('@geoparam/backend-wasm');
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '8' }, channels: { type: 'string', default: '128' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '8' }, channels: { type: 'string', default: '128' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string' }, tolerance: { type: 'string', default: '0.15' } } });
 const steps = Number(values.steps);
 const channels = Number(values.channels);
 const batch = Number(values.batch);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))];
 
 const report = await useBackend(values.backend);
 const x = tf.randomNormal([batch, 32, 32, channels], 0, 1, 'float32', 1);
@@ -72,12 +71,13 @@ variants.push(...kernelVariants);
 variants.forEach((v) => v.run());
 const tensors = tf.memory().numTensors;
 const times = variants.map(() => []);
+const order = shuffler(variants.map((_, k) => k));
 for (let i = 0; i < steps; i++) {
-  variants.forEach((v, k) => {
+  for (const k of order()) {
     const t0 = performance.now();
-    v.run();
+    variants[k].run();
     times[k].push(performance.now() - t0);
-  });
+  }
 }
 const leaked = tf.memory().numTensors - tensors;
 const forward = median(times[0]);
@@ -104,7 +104,27 @@ for (const [name, m] of Object.entries(results.variants)) {
 }
 if (results.inputGradientSpeedupOverStock) console.log(`input gradient: geoparam ${results.inputGradientSpeedupOverStock.toFixed(2)}x faster than tfjs-backend-wasm's kernel`);
 const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', `conv-step-${values.backend}.json`);
+// Ours against the forward conv; the stock kernel is the yardstick, not ours, so it is not checked.
+const forwardRatios = (r) => Object.fromEntries(Object.entries(r?.variants ?? {}).filter(([name]) => !name.includes('stock')).map(([name, m]) => [`${name} x forward`, m.ratioToForward]));
+const baseline = readBaseline(out);
+const regressions = baseline ? ratioRegressions(forwardRatios(results), forwardRatios(baseline), Number(values.tolerance)) : [];
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-console.log(`written to ${out}`);
+const summary = [
+  `# Conv layer on ${values.backend}: ${results.workload}`,
+  '',
+  `${results.date}, ${results.machine.cpus} cores (${results.machine.model}), node ${results.machine.node}, ${steps} interleaved steps; tensors leaked over the run: ${leaked}`,
+  '',
+  '| variant | median ms | p10–p90 ms | × SP step | × forward conv |',
+  '|---|---|---|---|---|',
+  ...Object.entries(results.variants).map(([name, m]) => `| ${name} | ${m.medianMs.toFixed(1)} | ${m.p10Ms.toFixed(0)}–${m.p90Ms.toFixed(0)} | ${m.ratioToSp.toFixed(2)} | ${m.ratioToForward.toFixed(2)} |`),
+  '',
+  results.inputGradientSpeedupOverStock ? `Input gradient: geoparam's kernel ${results.inputGradientSpeedupOverStock.toFixed(1)}× faster than tfjs-backend-wasm's.` : '',
+].join('\n');
+fs.writeFileSync(out.replace(/\.json$/, '.md'), summary + '\n');
+console.log(`written to ${out} and ${out.replace(/\.json$/, '.md')}`);
+if (regressions.length) {
+  console.log(`\nratio regressions beyond ${Number(values.tolerance) * 100}%:\n${regressions.join('\n')}`);
+  process.exitCode = 1;
+}
 if (leaked !== 0) process.exitCode = 1;

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { median, quantile, ratioRegressions, readBaseline, shuffler } from './shared.mjs';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs-core');
@@ -22,23 +23,6 @@ const { values } = parseArgs({
 });
 const steps = Number(values.steps);
 const methods = ['standard', 'weightNorm', 'batchNorm', 'geometric'];
-// Each round visits the variants in a fresh seeded order: in a fixed order the variant right
-// after BN (whose working set evicts the caches) ran ~7% slower than the same variant elsewhere.
-const shuffler = (items) => {
-  let state = 1;
-  const order = [...items];
-  return () => {
-    for (let k = order.length - 1; k > 0; k--) {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      const j = Math.floor((state / 4294967296) * (k + 1));
-      [order[k], order[j]] = [order[j], order[k]];
-    }
-    return order;
-  };
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))];
-
 const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, workload: 'MLP 8-100-1, batch 1024, Adam, MSE', steps, backends: {}, skipped: {} };
 for (const backend of values.backends.split(',')) {
   const availability = await probeBackend(backend);
@@ -126,16 +110,9 @@ if (results.wasmOverCpuSp) console.log(`\nwasm / cpu (SP step): ${results.wasmOv
 const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'training-step.json');
 // Regression check against the last committed run: ratios only, since absolute times on these
 // machines move with load; a ratio more than `tolerance` above its baseline fails the bench.
-const regressions = [];
-if (fs.existsSync(out)) {
-  const baseline = JSON.parse(fs.readFileSync(out, 'utf8'));
-  for (const [backend, r] of Object.entries(results.backends)) {
-    for (const [method, m] of Object.entries(r.methods)) {
-      const before = baseline.backends?.[backend]?.methods?.[method]?.ratioToSp;
-      if (before && m.ratioToSp > before * (1 + Number(values.tolerance))) regressions.push(`${backend} ${method}: ${m.ratioToSp.toFixed(2)} x SP, baseline ${before.toFixed(2)}`);
-    }
-  }
-}
+const stepRatios = (r) => Object.fromEntries(Object.entries(r?.backends ?? {}).flatMap(([backend, b]) => Object.entries(b.methods).map(([method, m]) => [`${backend} ${method} step x SP`, m.ratioToSp])));
+const baseline = readBaseline(out);
+const regressions = baseline ? ratioRegressions(stepRatios(results), stepRatios(baseline), Number(values.tolerance)) : [];
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
 const summary = [
