@@ -54,3 +54,19 @@ export abstract class Callback {
   /** Frees tensors the callback holds. */
   dispose?(): void;
 }
+
+/**
+ * The run's shape as callbacks see it (Keras' `params`), from the fit options: one definition for
+ * `fit` and `fitStacked`. `full` batches take the whole training set.
+ */
+export function trainingParams(options: { epochs: number; batchSize?: number | 'full'; monitor?: string }, numExamples: number, hasValidation: boolean): TrainingParams {
+  const batchSize = options.batchSize === 'full' ? numExamples : Math.min(options.batchSize ?? 32, numExamples);
+  return {
+    epochs: options.epochs,
+    batchSize,
+    stepsPerEpoch: Math.ceil(numExamples / batchSize),
+    numExamples,
+    monitor: options.monitor ?? (hasValidation ? 'val_loss' : 'loss'),
+    hasValidation,
+  };
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger } from '@geoparam/core';
 import type { Dataset } from '@geoparam/datasets';
 import type { Model } from '@geoparam/models';
-import type { Callback, TrainingContext, TrainingParams } from './callback';
+import { trainingParams, type Callback, type TrainingContext } from './callback';
 import { restoreTrainingState, saveTrainingState } from './checkpoint';
 import { evaluate } from './evaluate';
 import { batchTensors, toSource, type BatchSource } from './source';
@@ -62,15 +62,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
   const lossFn = getLoss(options.loss);
   const metricNames = options.metrics ?? [];
   metricNames.forEach(getMetric);
-  const batchSize = options.batchSize === 'full' ? train.numExamples : Math.min(options.batchSize ?? 32, train.numExamples);
-  const params: TrainingParams = {
-    epochs: options.epochs,
-    batchSize,
-    stepsPerEpoch: Math.ceil(train.numExamples / batchSize),
-    numExamples: train.numExamples,
-    monitor: options.monitor ?? (validation ? 'val_loss' : 'loss'),
-    hasValidation: Boolean(validation),
-  };
+  const params = trainingParams(options, train.numExamples, Boolean(validation));
+  const { batchSize } = params;
   const monitor = new Monitor(params.monitor, options.monitorMode);
   const callbacks = options.callbacks ?? [];
   const optimizer = createOptimizer(options.optimizer);

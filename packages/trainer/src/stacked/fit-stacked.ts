@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GeoparamError, InvalidArgumentError, assertPositiveInteger } from '@geoparam/core';
 import type { Dataset } from '@geoparam/datasets';
 import { Model } from '@geoparam/models';
-import type { Callback, TrainingContext, TrainingParams } from '../callback';
+import { trainingParams, type Callback, type TrainingContext } from '../callback';
 import { batchSums, evaluate, evaluationSums, finalizeSums } from '../evaluate';
 import { appendLogs, emptyHistory, type History, type Logs, type StopReason } from '../history';
 import { getLossTerms, type LossName } from '../losses';
@@ -146,17 +146,10 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
   const lossTerms = getLossTerms(options.loss);
   const sums = evaluationSums({ loss: options.loss, metrics: options.metrics ?? [] });
   const firstTrain = sources.train[0]!;
-  const batchSize = options.batchSize === 'full' ? firstTrain.numExamples : Math.min(options.batchSize ?? 32, firstTrain.numExamples);
   const outputs = firstTrain.targetShape.reduce((a, b) => a * b, 1);
   const hasValidation = Boolean(sources.validation[0]);
-  const params: TrainingParams = {
-    epochs: options.epochs,
-    batchSize,
-    stepsPerEpoch: Math.ceil(firstTrain.numExamples / batchSize),
-    numExamples: firstTrain.numExamples,
-    monitor: options.monitor ?? (hasValidation ? 'val_loss' : 'loss'),
-    hasValidation,
-  };
+  const params = trainingParams(options, firstTrain.numExamples, hasValidation);
+  const { batchSize } = params;
   const monitor = new Monitor(params.monitor, options.monitorMode);
   const head = members[0]!.model.head;
 
