@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmKernel, type KernelArgs } from './wasm-kernel';
-
-let original: tf.KernelFunc | null = null;
+import { replaceWasmKernel, stockWasmKernel, wasmKernel, type KernelArgs } from './wasm-kernel';
 
 /**
  * tfjs-backend-wasm's Conv2DBackpropInput (a transposed convolution) runs about 8x slower than a
@@ -23,8 +21,8 @@ export function conv2dBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   const top = filterHeight - 1 - padInfo.top;
   const left = filterWidth - 1 - padInfo.left;
   const right = filterWidth - 1 - padInfo.right;
-  if (dataFormat !== 'NHWC' || strideHeight !== 1 || strideWidth !== 1 || Math.min(top, bottom, left, right) < 0 || !original) {
-    return (original ?? wasmKernel('Conv2DBackpropInput'))(args) as tf.TensorInfo;
+  if (dataFormat !== 'NHWC' || strideHeight !== 1 || strideWidth !== 1 || Math.min(top, bottom, left, right) < 0) {
+    return stockWasmKernel('Conv2DBackpropInput')(args) as tf.TensorInfo;
   }
   const temporaries: tf.TensorInfo[] = [];
   try {
@@ -42,16 +40,7 @@ export function conv2dBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   }
 }
 
-/** tfjs-backend-wasm's own kernel (null before the backend loads): the baseline the bench compares against. */
-export function stockConv2dBackpropInput(): tf.KernelFunc | null {
-  return original;
-}
-
 /** Swaps in the fast path, keeping tfjs' kernel for the cases it does not cover. */
 export function registerConv2dBackpropInput(): void {
-  const current = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (!current || current.kernelFunc === conv2dBackpropInputWasm) return;
-  original = current.kernelFunc;
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({ ...current, kernelFunc: conv2dBackpropInputWasm });
+  replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInputWasm);
 }

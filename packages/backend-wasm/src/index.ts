@@ -6,7 +6,8 @@ import { registerGeometricKernels } from './geometric-affine';
 import { registerSum } from './sum';
 
 export { conv2dBackpropFilterWasm, registerConv2dBackpropFilter } from './conv2d-backprop-filter';
-export { conv2dBackpropInputWasm, registerConv2dBackpropInput, stockConv2dBackpropInput } from './conv2d-backprop-input';
+export { conv2dBackpropInputWasm, registerConv2dBackpropInput } from './conv2d-backprop-input';
+export { replaceWasmKernel, stockWasmKernel } from './wasm-kernel';
 export { geometricAffineWasm, geometricAffineGradWasm, registerGeometricKernels } from './geometric-affine';
 export { sumWasm, registerSum } from './sum';
 

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { wasmKernel, type KernelArgs } from './wasm-kernel';
-
-let original: tf.KernelFunc | null = null;
+import { replaceWasmKernel, stockWasmKernel, wasmKernel, type KernelArgs } from './wasm-kernel';
 
 /**
  * tfjs-backend-wasm's Sum moves the reduced axes innermost with its Transpose first, which is slow:
@@ -22,7 +20,7 @@ export function sumWasm(args: KernelArgs): tf.TensorInfo {
   const outer = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
   const innerShape = x.shape.slice(axes.length);
   const inner = tf.util.sizeFromShape(innerShape);
-  if (!leading || x.dtype !== 'float32' || outer < 2 || inner === 0 || !original) return (original ?? wasmKernel('Sum'))(args) as tf.TensorInfo;
+  if (!leading || x.dtype !== 'float32' || outer < 2 || inner === 0) return stockWasmKernel('Sum')(args) as tf.TensorInfo;
   const ones = backend.makeOutput([outer, 1], 'float32');
   try {
     backend.typedArrayFromHeap(ones).fill(1);
@@ -40,9 +38,5 @@ export function sumWasm(args: KernelArgs): tf.TensorInfo {
 
 /** Swaps in the leading-axes path, keeping tfjs' kernel for every other reduction. */
 export function registerSum(): void {
-  const current = tf.getKernel('Sum', 'wasm');
-  if (!current || current.kernelFunc === sumWasm) return;
-  original = current.kernelFunc;
-  tf.unregisterKernel('Sum', 'wasm');
-  tf.registerKernel({ ...current, kernelFunc: sumWasm });
+  replaceWasmKernel('Sum', sumWasm);
 }

@@ -71,6 +71,11 @@ export abstract class ParameterizedLayer {
     this.currentOptions = settingsOf(options);
   }
 
+  /** `act(c z) = c act(z)` for c > 0, so a parameterization may fold a positive scale into `z`. */
+  private get positivelyHomogeneous(): boolean {
+    return this.activation === 'relu' || this.activation === 'linear';
+  }
+
   /** Enough to rebuild the layer (weights aside): what a saved model stores. */
   abstract getConfig(): LayerConfig;
 
@@ -92,8 +97,7 @@ export abstract class ParameterizedLayer {
   apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
     this.checkInput(x);
     return tidy(() => {
-      // Both activations (relu, linear) are positively homogeneous.
-      const { value, scale } = this.current.apply(x, { training: options.training ?? false, linear: this.linear, foldPositiveScale: true });
+      const { value, scale } = this.current.apply(x, { training: options.training ?? false, linear: this.linear, foldPositiveScale: this.positivelyHomogeneous });
       const activated = this.activation === 'relu' ? tf.relu(value) : value;
       return scale ? tf.mul(activated, scale) : activated;
     });

@@ -40,6 +40,9 @@ export class Lane {
   readonly maxAngleChange: number[] = [];
   readonly maxLocationShift: number[] = [];
   readonly testMetric: { step: number; value: number }[] = [];
+  /** Largest one-step boundary turn (degrees) and location shift so far. */
+  peakAngleChange = 0;
+  peakLocationShift = 0;
   /** Set when the loss stops being finite: the lane stops, the others go on. */
   diverged: string | null = null;
 
@@ -110,6 +113,8 @@ export class Lane {
     this.loss.push(loss);
     this.maxAngleChange.push(moved.maxAngleChange);
     this.maxLocationShift.push(moved.maxLocationShift);
+    this.peakAngleChange = Math.max(this.peakAngleChange, moved.maxAngleChange);
+    this.peakLocationShift = Math.max(this.peakLocationShift, moved.maxLocationShift);
     this.boundary.location.forEach((phi, unit) => {
       const trail = this.trails[unit]!;
       trail.push(phi);

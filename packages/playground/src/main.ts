@@ -267,10 +267,6 @@ function fmt(value: number | undefined): string {
   return Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : value.toFixed(4);
 }
 
-function maxOf(values: number[]): number {
-  return values.reduce((m, v) => (v > m ? v : m), 0);
-}
-
 function publish(): void {
   state.numTensors = tf.memory().numTensors;
   state.trainExamples = task?.train.numExamples ?? 0;
@@ -283,8 +279,8 @@ function publish(): void {
     initialTestMetric: lane.testMetric[0]?.value ?? null,
     testMetric: lane.testMetric[lane.testMetric.length - 1]?.value ?? null,
     metric: task?.metric ?? '',
-    maxAngleChange: maxOf(lane.maxAngleChange),
-    maxLocationShift: maxOf(lane.maxLocationShift),
+    maxAngleChange: lane.peakAngleChange,
+    maxLocationShift: lane.peakLocationShift,
     diverged: lane.diverged,
   }));
   const backend = activeBackend();

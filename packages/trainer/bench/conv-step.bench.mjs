@@ -15,7 +15,7 @@ const { useBackend } = require('@geoparam/core');
 require('@geoparam/backend-cpu/register');
 require('@geoparam/backend-wasm/register');
 const { conv2d } = require('@geoparam/parameterizations');
-const { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, stockConv2dBackpropInput } = require('@geoparam/backend-wasm');
+const { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, stockWasmKernel } = require('@geoparam/backend-wasm');
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '8' }, channels: { type: 'string', default: '128' }, batch: { type: 'string', default: '32' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string' }, tolerance: { type: 'string', default: '0.15' } } });
 const steps = Number(values.steps);
@@ -40,7 +40,7 @@ const kernelVariants =
   values.backend === 'wasm'
     ? [
         { name: 'dx: geoparam (flipped forward conv)', run: runKernel(conv2dBackpropInputWasm, { dy, filter: kernel }, { ...convAttrs, inputShape: x.shape }) },
-        { name: 'dx: tfjs-backend-wasm stock', run: runKernel(stockConv2dBackpropInput(), { dy, filter: kernel }, { ...convAttrs, inputShape: x.shape }) },
+        { name: 'dx: tfjs-backend-wasm stock', run: runKernel(stockWasmKernel('Conv2DBackpropInput'), { dy, filter: kernel }, { ...convAttrs, inputShape: x.shape }) },
         { name: 'dW: geoparam (transposed forward conv)', run: runKernel(conv2dBackpropFilterWasm, { x, dy }, { ...convAttrs, filterShape: kernel.shape }) },
       ]
     : [];

@@ -1,6 +1,7 @@
 // The browser entry (export condition `browser`): training without Node's terminal and files —
 // no ProgressBar, CSV/JSON loggers or ModelCheckpoint, which write to stderr and disk.
 export { fit, type FitData, type FitOptions } from './fit';
+export { fitStacked, type StackedMember, type StackedFitOptions } from './stacked/fit-stacked';
 export { evaluate, type EvaluateOptions } from './evaluate';
 export { Callback, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
 export { type History, type Logs, type StopReason } from './history';

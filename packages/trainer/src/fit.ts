@@ -6,7 +6,7 @@ import { trainingParams, type Callback, type TrainingContext } from './callback'
 import { restoreTrainingState, saveTrainingState } from './checkpoint';
 import { evaluate } from './evaluate';
 import { batchTensors, toSource, type BatchSource } from './source';
-import { appendLogs, emptyHistory, type History, type Logs, type StopReason } from './history';
+import { appendLogs, emptyHistory, lastLogs, nonFiniteLossMessage, yieldToEventLoop, type History, type Logs, type StopReason } from './history';
 import { getLoss, type LossName } from './losses';
 import { getMetric, type MetricName } from './metrics';
 import { Monitor, type MonitorMode } from './monitor';
@@ -159,7 +159,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
         if (!Number.isFinite(loss)) {
           restoreBest();
           stopReason = 'nonFinite';
-          stopMessage = `loss became ${loss} at epoch ${epoch + 1}, step ${step}; restored the weights of ${best ? `epoch ${best.epoch + 1} (${monitor.key} ${best.value.toPrecision(5)})` : 'the start of training'}`;
+          stopMessage = nonFiniteLossMessage(loss, epoch, step, monitor.key, best);
           break;
         }
         epochLossSum += loss * batch.size;
@@ -217,7 +217,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
     history.steps = step;
     history.stopReason = stopReason ?? 'completed';
     if (stopMessage) history.message = stopMessage;
-    for (const callback of callbacks) await callback.onTrainEnd?.(history.history['loss']?.length ? lastLogs(history) : {});
+    for (const callback of callbacks) await callback.onTrainEnd?.(lastLogs(history));
     return history;
   } finally {
     if (catchSigint) process.removeListener('SIGINT', onInterrupt);
@@ -226,15 +226,4 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
     for (const callback of callbacks) callback.dispose?.();
     disposeOptimizer(optimizer);
   }
-}
-
-/** Node: after pending I/O (setImmediate); a browser has no setImmediate, so a zero timeout. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-}
-
-function lastLogs(history: History): Logs {
-  const logs: Logs = {};
-  for (const [key, values] of Object.entries(history.history)) logs[key] = values[values.length - 1]!;
-  return logs;
 }

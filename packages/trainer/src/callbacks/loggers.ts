@@ -4,6 +4,14 @@ import { stringify } from 'csv-stringify/sync';
 import { Callback } from '../callback';
 import type { Logs } from '../history';
 
+/** Creates the log's folder and empties the file unless appending; true when an existing file is appended to. */
+function openLog(file: string, append: boolean): boolean {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (append && fs.existsSync(file)) return true;
+  fs.writeFileSync(file, '');
+  return false;
+}
+
 /** One CSV row per epoch; the header is fixed by the first epoch's keys. */
 export class CsvLogger extends Callback {
   private columns: string[] | null = null;
@@ -16,12 +24,9 @@ export class CsvLogger extends Callback {
   }
 
   override onTrainBegin(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    if (this.append && fs.existsSync(this.file)) {
+    if (openLog(this.file, this.append)) {
       const header = fs.readFileSync(this.file, 'utf8').split('\n')[0];
       this.columns = header ? header.split(',') : null;
-    } else {
-      fs.writeFileSync(this.file, '');
     }
   }
 
@@ -45,8 +50,7 @@ export class JsonLogger extends Callback {
   }
 
   override onTrainBegin(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    if (!this.append) fs.writeFileSync(this.file, '');
+    openLog(this.file, this.append);
   }
 
   override onEpochEnd(epoch: number, logs: Logs): void {

@@ -4,7 +4,7 @@ import type { Dataset } from '@geoparam/datasets';
 import { Model } from '@geoparam/models';
 import { trainingParams, type Callback, type TrainingContext } from '../callback';
 import { batchSums, evaluate, evaluationSums, finalizeSums } from '../evaluate';
-import { appendLogs, emptyHistory, type History, type Logs, type StopReason } from '../history';
+import { appendLogs, emptyHistory, lastLogs, nonFiniteLossMessage, yieldToEventLoop, type History, type Logs, type StopReason } from '../history';
 import { getLossTerms, type LossName } from '../losses';
 import type { MetricName } from '../metrics';
 import { Monitor, type MonitorMode } from '../monitor';
@@ -127,12 +127,6 @@ function stackBatches(batches: HostBatch[], source: BatchSource): { x: tf.Tensor
   return { x: tf.tensor3d(x, [k, size, inputs]), y: tf.tensor2d(y, [size, k * outputs]) };
 }
 
-function lastLogs(history: History): Logs {
-  const logs: Logs = {};
-  for (const [key, values] of Object.entries(history.history)) logs[key] = values[values.length - 1]!;
-  return logs;
-}
-
 /**
  * Trains K independent models as one stacked computation: what K calls of `fit` would do, member
  * by member — the same initial weights (each member's model), batch order (its seed), Adam
@@ -243,7 +237,7 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
     m.history.steps = m.steps;
     m.history.stopReason = m.stopReason ?? 'completed';
     if (m.stopMessage) m.history.message = m.stopMessage;
-    for (const callback of m.callbacks) await callback.onTrainEnd?.(m.history.history['loss']?.length ? lastLogs(m.history) : {});
+    for (const callback of m.callbacks) await callback.onTrainEnd?.(lastLogs(m.history));
   };
 
   const restoreBest = (m: Member) => {
@@ -354,7 +348,7 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
           if (!Number.isFinite(loss)) {
             restoreBest(m);
             m.stopReason = 'nonFinite';
-            m.stopMessage = `loss became ${loss} at epoch ${epoch + 1}, step ${m.steps}; restored the weights of ${m.best ? `epoch ${m.best.epoch + 1} (${monitor.key} ${m.best.value.toPrecision(5)})` : 'the start of training'}`;
+            m.stopMessage = nonFiniteLossMessage(loss, epoch, m.steps, monitor.key, m.best);
             diverged.push(m);
             continue;
           }
@@ -367,7 +361,7 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
         for (const m of diverged) await finish(m);
         stoppedInEpoch.push(...stopped);
         if (performance.now() - lastYield > 50) {
-          await new Promise((resolve) => setImmediate(resolve));
+          await yieldToEventLoop();
           lastYield = performance.now();
         }
       }
