@@ -1,3 +1,5 @@
+import type { FingerprintDifference } from './fingerprint';
+
 /**
  * Every error geoparam throws on bad input is a `GeoparamError` with a stable `code`, so callers
  * can branch on the kind of problem and the message always names the offending value.
@@ -73,6 +75,35 @@ export class ConversionError extends GeoparamError {
   constructor(message: string) {
     super('CONVERSION', message);
   }
+}
+
+/**
+ * A checkpoint or partial result was made under other settings than this run (or carries no
+ * fingerprint): resuming it would report one run's numbers under another's name.
+ * `differences` is undefined when the stored side had no valid fingerprint at all.
+ */
+export class FingerprintMismatchError extends GeoparamError {
+  constructor(
+    readonly what: string,
+    readonly differences: readonly FingerprintDifference[] | undefined,
+    readonly howToStartOver: string,
+  ) {
+    const why =
+      differences === undefined
+        ? 'has no valid fingerprint, so nothing shows it was made by this run'
+        : differences.length === 0
+          ? 'has a fingerprint hash that does not match its fields'
+          : `was made with other settings: ${differences
+              .map((d) => `${d.field} ${describeStored(d.stored)} there, ${describeStored(d.current)} now`)
+              .join('; ')}`;
+    super('FINGERPRINT_MISMATCH', `${what} ${why}. To start over: ${howToStartOver}`);
+  }
+}
+
+function describeStored(value: unknown): string {
+  if (value === undefined) return '(absent)';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function describeValue(value: unknown): string {

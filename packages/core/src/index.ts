@@ -6,3 +6,4 @@ export * from './random';
 export * from './backends';
 export * from './tidy';
 export * from './kernels';
+export * from './fingerprint';
