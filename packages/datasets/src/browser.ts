@@ -9,3 +9,5 @@ export * from './batches';
 export { parseNumericCsv, type NumericCsvOptions } from './csv';
 export * from './levy';
 export { BANANA, parseBanana, bananaExperiment, type BananaExperimentOptions } from './banana';
+export { NumpyRandomState, assertNumpySeed, type MutableSequence } from './numpy-random';
+export { sklearnTrainTestSplit, type SklearnSplitOptions } from './sklearn-split';

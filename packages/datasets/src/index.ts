@@ -12,3 +12,5 @@ export { loadBanana } from './banana-file';
 export * from './user-csv';
 export * from './uci';
 export * from './images';
+export { NumpyRandomState, assertNumpySeed, type MutableSequence } from './numpy-random';
+export { sklearnTrainTestSplit, type SklearnSplitOptions } from './sklearn-split';
