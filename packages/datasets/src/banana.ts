@@ -2,6 +2,9 @@ import { InvalidArgumentError, SeedStream, assertFiniteNumber, assertPositiveInt
 import { take, type Dataset } from './dataset';
 import { parseNumericCsvWithLines } from './csv';
 import { DatasetError } from './errors';
+import { assertDataDraw, type DataDraw } from './data-draw';
+import { NumpyRandomState, assertNumpySeed } from './numpy-random';
+import { sklearnTrainTestSplit } from './sklearn-split';
 import { carveValidation, shuffledIndices, trainTestSplit } from './splits';
 import { Standardizer } from './standardizer';
 
@@ -43,6 +46,12 @@ export function parseBanana(text: string, file: string = BANANA.fileName): Datas
 export interface BananaExperimentOptions {
   /** Seeds the subsample, the split and the validation carve (default 0). */
   seed?: number;
+  /**
+   * `reference`: `np.random.seed(seed)`, `np.random.choice(n, subsample, replace=False)`, then
+   * `train_test_split(test_size=testFraction, random_state=seed)` (and the validation carve, when
+   * asked for, the same way out of the training split); `own` (default): the project's SeedStream.
+   */
+  draw?: DataDraw;
   /** Points drawn without replacement from the full set (default 1000, as in the paper). */
   subsample?: number;
   /** Share of the subsample held out for testing (default 0.2: 800 train / 200 test). */
@@ -58,9 +67,10 @@ export interface BananaExperimentOptions {
  * Reference notebook (`2d_banana/2d_banana.ipynb`): `np.random.choice(5300, 1000, replace=False)`
  * after `np.random.seed(0)`, then sklearn `train_test_split(test_size=0.2, random_state=0)`, then
  * `(x - mean) / std` with `tf.reduce_mean` / `tf.math.reduce_std` of x_train (population std).
- * Deliberate differences: every random choice here comes from the project's SeedStream, so the
- * 1000 points and the split differ from numpy's/sklearn's (same sizes and distribution); and the
- * notebook early-stops on the test set (`validation_data=(x_test, y_test)`), while here a
+ * With `draw: 'reference'` the 1000 points and the split are the notebook's, row for row (the
+ * notebook standardizes in float64, we in float32 from float32 data: values agree to ~1e-7);
+ * with `draw: 'own'` they come from the project's SeedStream (same sizes and distribution).
+ * The notebook early-stops on the test set (`validation_data=(x_test, y_test)`); here a
  * validation set, when wanted, is carved out of the training split so the test set stays unseen.
  */
 export function bananaExperiment(
@@ -78,12 +88,31 @@ export function bananaExperiment(
   if (typeof validationFraction !== 'number' || !(validationFraction >= 0 && validationFraction < 1)) {
     throw new InvalidArgumentError('validationFraction', validationFraction, 'a number in [0, 1)');
   }
-  const seeds = new SeedStream(seed);
-  const points = take(full, shuffledIndices(full.numExamples, seeds.next()).subarray(0, subsample));
-  const split = trainTestSplit(points, { testFraction: o.testFraction ?? 0.2, seed: seeds.next() });
-  const carveSeed = seeds.next();
-  const { train, validation } =
-    validationFraction > 0 ? carveValidation(split.train, { validationFraction, seed: carveSeed }) : { train: split.train, validation: undefined };
+  const draw = o.draw ?? 'own';
+  assertDataDraw('draw', draw);
+  const testFraction = o.testFraction ?? 0.2;
+  let split: { train: Dataset; test: Dataset };
+  let carve: (d: Dataset) => { train: Dataset; validation: Dataset };
+  if (draw === 'reference') {
+    assertNumpySeed('seed', seed);
+    const points = take(full, new NumpyRandomState(seed).choice(full.numExamples, subsample, { replace: false }));
+    const sklearnSplit = (d: Dataset, testSize: number) => {
+      const { train, test } = sklearnTrainTestSplit(d.numExamples, { testSize, randomState: seed });
+      return { train: take(d, train), test: take(d, test) };
+    };
+    split = sklearnSplit(points, testFraction);
+    carve = (d) => {
+      const { train, test } = sklearnSplit(d, validationFraction);
+      return { train, validation: test };
+    };
+  } else {
+    const seeds = new SeedStream(seed);
+    const points = take(full, shuffledIndices(full.numExamples, seeds.next()).subarray(0, subsample));
+    split = trainTestSplit(points, { testFraction, seed: seeds.next() });
+    const carveSeed = seeds.next();
+    carve = (d) => carveValidation(d, { validationFraction, seed: carveSeed });
+  }
+  const { train, validation } = validationFraction > 0 ? carve(split.train) : { train: split.train, validation: undefined };
   const standardizer = Standardizer.fit(train);
   const result: { train: Dataset; validation?: Dataset; test: Dataset; standardizer: Standardizer } = {
     train: standardizer.transform(train),

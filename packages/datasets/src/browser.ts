@@ -11,3 +11,4 @@ export * from './levy';
 export { BANANA, parseBanana, bananaExperiment, type BananaExperimentOptions } from './banana';
 export { NumpyRandomState, assertNumpySeed, type MutableSequence } from './numpy-random';
 export { sklearnTrainTestSplit, type SklearnSplitOptions } from './sklearn-split';
+export * from './data-draw';

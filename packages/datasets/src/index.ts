@@ -14,3 +14,4 @@ export * from './uci';
 export * from './images';
 export { NumpyRandomState, assertNumpySeed, type MutableSequence } from './numpy-random';
 export { sklearnTrainTestSplit, type SklearnSplitOptions } from './sklearn-split';
+export * from './data-draw';
