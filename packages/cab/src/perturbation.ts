@@ -19,7 +19,7 @@ export interface PerturbationOptions {
   /** Perturbation sizes added to every raw parameter (the paper: 1e-4 .. 1e-1). */
   deltas?: number[];
   /** Parameterizations to compare (the paper: SP, WN, GmP). */
-  methods?: (ParameterizationName | string)[];
+  methods?: readonly (ParameterizationName | string)[];
 }
 
 export interface PerturbationResult {
@@ -43,6 +43,9 @@ export interface PerturbationStudy {
 
 export const PAPER_DELTAS = [1e-4, 1e-3, 1e-2, 1e-1];
 
+/** The parameterizations Figure 1 compares: SP, WN and GmP. */
+export const PAPER_PERTURBATION_METHODS: readonly ParameterizationName[] = ['standard', 'weightNorm', 'geometric'];
+
 /**
  * The Figure 1 study: one ReLU unit with tiny weights, expressed in each parameterization (same
  * function via `rightInverse`), then every raw trainable parameter is shifted by `delta`. Works for
@@ -54,7 +57,7 @@ export function perturbationStudy(options: PerturbationOptions = {}): Perturbati
   const scale = options.scale ?? 0.001;
   const inputDim = options.inputDim ?? 2;
   const deltas = options.deltas ?? PAPER_DELTAS;
-  const methods = (options.methods ?? ['standard', 'weightNorm', 'geometric']).map(resolveParameterizationName);
+  const methods = (options.methods ?? PAPER_PERTURBATION_METHODS).map(resolveParameterizationName);
   assertFiniteNumber('seed', seed);
   assertPositiveInteger('inputDim', inputDim);
   if (!(scale > 0 && Number.isFinite(scale))) throw new InvalidArgumentError('scale', scale, 'a positive finite number');

@@ -9,6 +9,10 @@ import { runReproduceVision } from './commands/reproduce-vision';
 import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
 import { UCI_DEFAULTS, runReproduceUci } from './commands/reproduce-uci';
 import { UCI_DATASETS } from '@geoparam/datasets';
+import { METHODS, VARIANTS } from '@geoparam/parameterizations';
+
+const METHOD_CHOICES = METHODS.map((m) => m.aliases[0]).join(', ');
+const VARIANT_CHOICES = VARIANTS.map((v) => v.key).join(', ');
 
 function parseNumber(value: string): number {
   const parsed = Number(value);
@@ -54,7 +58,7 @@ export function createProgram(io: Io): Command {
     .option('--seed <n>', 'seed of the unit\'s weights', parseInteger, PERTURB_DEFAULTS.seed)
     .option('--scale <s>', 'w, b ~ scale·N(0, 1)', parseNumber, PERTURB_DEFAULTS.scale)
     .option('--deltas <list>', 'comma-separated perturbation sizes', parseNumberList, PERTURB_DEFAULTS.deltas)
-    .option('--methods <list>', 'comma-separated parameterizations (sp, wn, bn, mbn, gmp)', parseList, PERTURB_DEFAULTS.methods)
+    .option('--methods <list>', `comma-separated parameterizations (${METHOD_CHOICES})`, parseList, PERTURB_DEFAULTS.methods)
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default(PERTURB_DEFAULTS.backend))
     .option('--out <dir>', 'where results.json and the figure go', PERTURB_DEFAULTS.out)
     .option('--json', 'print machine-readable results instead of tables', false)
@@ -80,7 +84,7 @@ export function createProgram(io: Io): Command {
       )
       .option('--seed <n>', 'seed of data, initialization and batch order', parseInteger, 0)
       .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
-      .option('--methods <list>', 'comma-separated methods (sp, wn, bn, mbn, gmp)', parseList, ['sp', 'wn', 'bn', 'gmp'])
+      .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
       .option('--out <dir>', 'where results.json, manifest.json and the figures go', path.join('geoparam-out', experiment))
       .option('--epochs <n>', `maximum epochs (paper: ${defaults.epochs})`, parsePositiveInteger, defaults.epochs)
       .addOption(new Option('--protocol <name>', 'what LR schedule and early stopping watch').choices(['validation', 'paper']).default('validation'))
@@ -112,7 +116,7 @@ export function createProgram(io: Io): Command {
       .option('--schedule <epochs>', 'step schedule: comma-separated epochs after which the learning rate is multiplied by 0.1 (default: reduce on plateau of validation top-5)', (v) => parseNumberList(v), [])
       .option('--lr <rate>', 'learning rate for every variant (default: the paper\'s per variant)', parseNumber)
       .option('--momentum <m>', 'SGD momentum', parseNumber, 0.9)
-      .option('--methods <list>', 'comma-separated variants (sp, wn, wn+mbn, bn, gmp, gmp+imn)', parseList, architecture === 'vgg6' ? ['sp', 'wn', 'wn+mbn', 'bn', 'gmp', 'gmp+imn'] : ['wn+mbn', 'bn', 'gmp+imn'])
+      .option('--methods <list>', `comma-separated variants (${VARIANT_CHOICES})`, parseList, architecture === 'vgg6' ? VARIANTS.map((v) => v.key) : ['wn+mbn', 'bn', 'gmp+imn'])
       .option('--seed <n>', 'seed of splits, initialization, batch order and flips', parseInteger, 0)
       .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
       .option('--out <dir>', 'results.json, manifest.json and the accuracy curves', path.join('geoparam-out', architecture))
@@ -126,7 +130,7 @@ export function createProgram(io: Io): Command {
     .command('uci')
     .description('Table 1: UCI regression, test RMSE mean ± s.e. over random 80/20 splits, runs spread over worker processes')
     .option('--datasets <list>', `comma-separated (${Object.keys(UCI_DATASETS).join(', ')})`, parseList, UCI_DEFAULTS.datasets)
-    .option('--methods <list>', 'comma-separated methods (sp, wn, bn, mbn, gmp)', parseList, ['sp', 'wn', 'bn', 'gmp'])
+    .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
     .option('--splits <n>', 'random 80/20 splits per data set', parsePositiveInteger, 10)
     .option('--seed <n>', 'seed of the splits, initialization and batch order', parseInteger, 0)
     .addOption(new Option('--backend <name>', 'compute backend of every worker').choices(BACKEND_CHOICES).default('wasm'))

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InputMeanNormalization, ParameterizedLayer, resolveParameterizationName, type ParameterizationName, type ParameterizationOptions } from '@geoparam/parameterizations';
+import { InputMeanNormalization, ParameterizedLayer, methodFacts, type ParameterizationName, type ParameterizationOptions } from '@geoparam/parameterizations';
 import type { Model } from './model';
 
 export interface ReparameterizeOptions extends ParameterizationOptions {
@@ -8,25 +8,25 @@ export interface ReparameterizeOptions extends ParameterizationOptions {
 }
 
 /**
- * GmP's `r * relu(z)` with `r < 0` is `-|r| relu(z)`: move the sign into the next layer's weights
- * (and the running mean of an IMN in between) so every unit can be written as a plain ReLU unit.
- * The model's function does not change.
+ * A unit `r * relu(z)` with a signed output scale `r < 0` (GmP's radius) is `-|r| relu(z)`: move
+ * the sign into the next layer's weights (and the running mean of an IMN in between) so every unit
+ * can be written as a plain ReLU unit. The model's function does not change.
  */
 export function foldNegativeRadii(model: Model): number {
   let folded = 0;
   model.layers.forEach((layer, index) => {
     if (!(layer instanceof ParameterizedLayer) || layer.activation !== 'relu') return;
-    const radius = layer.parameterization.variables['geometry'];
-    if (!radius || layer.parameterization.name !== 'geometric') return;
-    const { fanIn, units } = layer.geometry;
-    const r = tf.tidy(() => tf.slice(radius, [fanIn, 0], [1, units]).dataSync().slice());
+    const signed = methodFacts(layer.parameterization.name).signedOutputScale;
+    if (!signed) return;
+    const { units } = layer.geometry;
+    const r = tf.tidy(() => signed.read(layer.parameterization).dataSync().slice());
     const negative = [...r.keys()].filter((j) => r[j]! < 0);
     if (negative.length === 0) return;
     const next = model.layers.slice(index + 1).find((l) => l instanceof ParameterizedLayer) as ParameterizedLayer | undefined;
     if (!next || !(next.geometry.kernelShape.length === 2)) return;
     const flip = tf.tensor1d(Array.from(r, (v) => (v < 0 ? -1 : 1)));
+    signed.makeNonNegative(layer.parameterization);
     tf.tidy(() => {
-      radius.assign(tf.concat([tf.slice(radius, [0, 0], [fanIn, units]), tf.abs(tf.slice(radius, [fanIn, 0], [1, units]))], 0));
       for (const between of model.layers.slice(index + 1, model.layers.indexOf(next))) {
         if (between instanceof InputMeanNormalization) between.movingMean.assign(tf.mul(between.movingMean, flip));
       }
@@ -41,11 +41,11 @@ export function foldNegativeRadii(model: Model): number {
 
 /** Converts layers of a model to another parameterization, keeping its function (at inference). */
 export function reparameterizeModel(model: Model, name: ParameterizationName | string, options: ReparameterizeOptions = {}): Model {
-  const target = resolveParameterizationName(name);
+  const target = methodFacts(name);
   const { layers = 'hidden', ...settings } = options;
-  if (target !== 'geometric') foldNegativeRadii(model);
+  if (!target.signedOutputScale) foldNegativeRadii(model);
   const chosen = layers === 'all' ? model.parameterizedLayers : model.reluLayers;
-  for (const layer of chosen) layer.reparameterize(target, settings);
+  for (const layer of chosen) layer.reparameterize(target.name, settings);
   return model;
 }
 

@@ -17,4 +17,4 @@ export { foldNegativeRadii, reparameterizeModel, toStandard, type Reparameterize
 export { type Layer, type CompositeLayer, type ResidualConfig, isComposite } from './layers/layer';
 export { MaxPool2D, GlobalAveragePool2D } from './layers/pooling';
 export { ResidualBlock } from './layers/residual';
-export { vgg6, resnet, resolveVariant, VISION_VARIANTS, type VisionVariant, type VisionOptions, type ResNetOptions, type ResNetDepth } from './vision';
+export { vgg6, resnet, type VisionOptions, type ResNetOptions, type ResNetDepth } from './vision';

@@ -1,30 +1,13 @@
-import { InvalidArgumentError, SeedStream, UnknownNameError, assertPositiveInteger } from '@geoparam/core';
-import { Conv2D, Dense, InputMeanNormalization, type ParameterizationName } from '@geoparam/parameterizations';
+import { InvalidArgumentError, SeedStream, assertPositiveInteger } from '@geoparam/core';
+import { Conv2D, Dense, InputMeanNormalization, resolveVariant, type VariantFacts } from '@geoparam/parameterizations';
 import type { Layer } from './layers/layer';
 import { GlobalAveragePool2D, MaxPool2D } from './layers/pooling';
 import { ResidualBlock } from './layers/residual';
 import { Model } from './model';
 
-/** The variants of the paper's Table 2: a conv parameterization, with or without IMN. */
-export const VISION_VARIANTS = {
-  sp: { parameterization: 'standard', imn: false, label: 'SP' },
-  wn: { parameterization: 'weightNorm', imn: false, label: 'WN' },
-  'wn+mbn': { parameterization: 'meanOnlyBatchNorm', imn: false, label: 'WN+MBN' },
-  bn: { parameterization: 'batchNorm', imn: false, label: 'BN' },
-  gmp: { parameterization: 'geometric', imn: false, label: 'GmP' },
-  'gmp+imn': { parameterization: 'geometric', imn: true, label: 'GmP+IMN' },
-} as const satisfies Record<string, { parameterization: ParameterizationName; imn: boolean; label: string }>;
-
-export type VisionVariant = keyof typeof VISION_VARIANTS;
-
-export function resolveVariant(name: string): VisionVariant {
-  const key = name.toLowerCase() as VisionVariant;
-  if (!(key in VISION_VARIANTS)) throw new UnknownNameError('variant', name, Object.keys(VISION_VARIANTS));
-  return key;
-}
-
 export interface VisionOptions {
-  variant: VisionVariant | string;
+  /** A variant of the paper's Table 2 (`sp`, `wn`, `wn+mbn`, `bn`, `gmp`, `gmp+imn`) or a method name. */
+  variant: string;
   /** Per-example input shape `[height, width, channels]`. */
   inputShape: [number, number, number];
   classes: number;
@@ -37,8 +20,8 @@ function scaled(channels: number, width: number): number {
   return Math.max(1, Math.round(channels * width));
 }
 
-function checkCommon(options: VisionOptions): { variant: (typeof VISION_VARIANTS)[VisionVariant]; width: number; seeds: SeedStream } {
-  const variant = VISION_VARIANTS[resolveVariant(options.variant)];
+function checkCommon(options: VisionOptions): { variant: VariantFacts; width: number; seeds: SeedStream } {
+  const variant = resolveVariant(options.variant);
   const width = options.width ?? 1;
   if (!(width > 0 && Number.isFinite(width))) throw new InvalidArgumentError('width', width, 'a positive number');
   if (!Array.isArray(options.inputShape) || options.inputShape.length !== 3) throw new InvalidArgumentError('inputShape', options.inputShape, '[height, width, channels]');

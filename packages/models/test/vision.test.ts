@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UnknownNameError } from '@geoparam/core';
-import { ResidualBlock, VISION_VARIANTS, loadModel, resnet, saveModel, vgg6, type VisionVariant } from '@geoparam/models';
+import { ResidualBlock, loadModel, resnet, saveModel, vgg6 } from '@geoparam/models';
+import { VARIANTS, resolveVariant } from '@geoparam/parameterizations';
 import { describeEachBackend, expectClose } from '@geoparam/test-utils';
 
-const variants = Object.keys(VISION_VARIANTS) as VisionVariant[];
+const variants = VARIANTS.map((v) => v.key);
 
 describeEachBackend('vision models', () => {
   it.each(variants)('VGG-6 %s: six convs, three pools, GAP and a plain head; softmax outputs', (variant) => {
@@ -17,7 +18,7 @@ describeEachBackend('vision models', () => {
     expect(types.filter((t) => t === 'imn')).toHaveLength(variant === 'gmp+imn' ? 6 : 0);
     expect(types.slice(-2)).toEqual(['globalAveragePool', 'dense']);
     expect(model.reluLayers.map((l) => l.geometry.units)).toEqual([8, 8, 16, 16, 32, 32]);
-    expect(model.reluLayers[0]!.parameterization.name).toBe(VISION_VARIANTS[variant].parameterization);
+    expect(model.reluLayers[0]!.parameterization.name).toBe(resolveVariant(variant).parameterization);
     expect(model.parameterizedLayers[6]!.parameterization.name).toBe('standard');
     tf.tidy(() => {
       const p = model.predict(tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 2));

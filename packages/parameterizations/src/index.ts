@@ -11,6 +11,19 @@ export { MeanOnlyBatchNorm, type MeanOnlyBatchNormOptions } from './mean-only-ba
 export { Geometric, type GeometricInit, type GeometricOptions } from './geometric';
 export type { InitOptions } from './base';
 export {
+  METHODS,
+  VARIANTS,
+  ARCHITECTURES,
+  methodFacts,
+  methodLabel,
+  resolveVariant,
+  paperLearningRate,
+  type Architecture,
+  type MethodFacts,
+  type VariantFacts,
+  type SignedOutputScale,
+} from './methods';
+export {
   PARAMETERIZATION_NAMES,
   createParameterization,
   resolveParameterizationName,

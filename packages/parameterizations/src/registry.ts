@@ -1,6 +1,6 @@
-import { UnknownNameError } from '@geoparam/core';
 import { BatchNorm, type BatchNormOptions } from './batch-norm';
 import { Geometric, type GeometricOptions } from './geometric';
+import { methodFacts } from './methods';
 import { MeanOnlyBatchNorm, type MeanOnlyBatchNormOptions } from './mean-only-batch-norm';
 import { Standard } from './standard';
 import { WeightNorm } from './weight-norm';
@@ -19,21 +19,9 @@ const factories: Record<ParameterizationName, (geometry: LayerGeometry, options:
 
 export const PARAMETERIZATION_NAMES = Object.keys(factories) as ParameterizationName[];
 
-/** Short names people type on a command line. */
-const aliases: Record<string, ParameterizationName> = {
-  sp: 'standard',
-  wn: 'weightNorm',
-  bn: 'batchNorm',
-  mbn: 'meanOnlyBatchNorm',
-  'wn+mbn': 'meanOnlyBatchNorm',
-  gmp: 'geometric',
-};
-
+/** A parameterization by name or alias (`gmp`, `wn+mbn`; see methods/). */
 export function resolveParameterizationName(name: string): ParameterizationName {
-  if ((PARAMETERIZATION_NAMES as string[]).includes(name)) return name as ParameterizationName;
-  const alias = aliases[name.toLowerCase()];
-  if (alias) return alias;
-  throw new UnknownNameError('parameterization', name, [...PARAMETERIZATION_NAMES, ...Object.keys(aliases)]);
+  return methodFacts(name).name;
 }
 
 export function createParameterization(

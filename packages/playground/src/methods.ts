@@ -1,12 +1,11 @@
-import type { ParameterizationName } from '@geoparam/parameterizations';
+import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
 
 export const PLAYGROUND_METHODS: ParameterizationName[] = ['standard', 'weightNorm', 'batchNorm', 'geometric'];
 
-export const METHOD_LABEL: Record<string, string> = { standard: 'SP', weightNorm: 'WN', batchNorm: 'BN', geometric: 'GmP' };
 export const METHOD_COLOR: Record<string, string> = { standard: '#d62728', weightNorm: '#ff7f0e', batchNorm: '#9467bd', geometric: '#1f77b4' };
 
 export function label(method: string): string {
-  return METHOD_LABEL[method] ?? method;
+  return methodLabel(method);
 }
 export function color(method: string): string {
   return METHOD_COLOR[method] ?? '#444';

@@ -1,8 +1,7 @@
-import { perturbationStudy, type PerturbationResult } from '@geoparam/cab';
+import { PAPER_PERTURBATION_METHODS, perturbationStudy, type PerturbationResult } from '@geoparam/cab';
 import { color, label } from './methods';
 import { strokeBoundary } from './views';
 
-const METHODS = ['standard', 'weightNorm', 'geometric'];
 const SPAN = 3;
 
 function drawUnit(ctx: CanvasRenderingContext2D, x0: number, size: number, result: PerturbationResult): void {
@@ -37,10 +36,10 @@ export function mountPerturbationPanel(root: HTMLElement, onChange?: (delta: num
   const readout = root.querySelector<HTMLElement>('.delta')!;
   const canvas = root.querySelector<HTMLCanvasElement>('canvas')!;
   const render = (delta: number): void => {
-    const study = perturbationStudy({ deltas: [delta], methods: METHODS, seed: 1 });
+    const study = perturbationStudy({ deltas: [delta], seed: 1 });
     const ctx = canvas.getContext('2d')!;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    const size = Math.min(canvas.height, canvas.width / METHODS.length - 8);
+    const size = Math.min(canvas.height, canvas.width / PAPER_PERTURBATION_METHODS.length - 8);
     study.results.forEach((result, i) => drawUnit(ctx, i * (size + 8), size, result));
     readout.textContent = `δ = ${delta.toExponential(1)}`;
     onChange?.(delta, study.results);

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { perturbationStudy, PAPER_DELTAS, type PerturbationStudy } from '@geoparam/cab';
 import { writeFigure } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
+import { methodLabel } from '@geoparam/parameterizations';
 import { describeBackend } from '../backends';
 import { perturbationFigure } from '../figures/perturbation';
-import { METHOD_LABELS } from '../labels';
 import { formatNumber, formatTable } from '../table';
 
 export interface PerturbOptions {
@@ -36,7 +36,7 @@ function tables(study: PerturbationStudy): string {
     formatTable(
       header,
       methods.map((m) => [
-        METHOD_LABELS[m] ?? m,
+        methodLabel(m),
         ...deltas.map((d) => formatNumber(pick(study.results.find((r) => r.method === m && r.delta === d)!), 3)),
       ]),
     );

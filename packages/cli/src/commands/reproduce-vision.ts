@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { InvalidArgumentError, SeedStream, assertPositiveInteger } from '@geoparam/core';
 import { channelMeans, loadCifar10, loadImageNet32, loadMnist, shuffledIndices, splitImages, takeImages, type ImageDataset } from '@geoparam/datasets';
-import { VISION_VARIANTS, resnet, resolveVariant, vgg6, type Model, type ResNetDepth } from '@geoparam/models';
+import { resnet, vgg6, type Model, type ResNetDepth } from '@geoparam/models';
+import { paperLearningRate, resolveVariant } from '@geoparam/parameterizations';
 import { EarlyStopping, ProgressBar, ReduceLROnPlateau, StepDecay, evaluate, fit, imageSource } from '@geoparam/trainer';
 import { writeFigure } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
@@ -81,15 +82,12 @@ function buildModel(o: VisionOptions, variant: string, data: ImageDataset): Mode
   return resnet({ ...base, depth });
 }
 
-/** The paper's rates: VGG-6 GmP 0.1, the others 0.01; ResNet all 0.1 (primer §5). */
 function learningRate(o: VisionOptions, variant: string): number {
-  if (o.lr !== undefined) return o.lr;
-  if (o.architecture === 'resnet') return 0.1;
-  return variant.startsWith('gmp') ? 0.1 : 0.01;
+  return o.lr ?? paperLearningRate(variant, o.architecture);
 }
 
 export async function runReproduceVision(o: VisionOptions, log: (line: string) => void): Promise<void> {
-  const variants = o.methods.map(resolveVariant);
+  const variants = o.methods.map((m) => resolveVariant(m).key);
   o.batchSize.forEach((b, i) => assertPositiveInteger(`batchSize[${i}]`, b));
   assertPositiveInteger('epochs', o.epochs);
   if (o.trainLimit !== undefined) assertPositiveInteger('trainLimit', o.trainLimit);
@@ -115,7 +113,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   for (const batchSize of o.batchSize) {
     for (const variant of variants) {
       const model = buildModel(o, variant, train);
-      const label = VISION_VARIANTS[variant].label;
+      const label = resolveVariant(variant).label;
       const lr = learningRate(o, variant);
       const started = performance.now();
       try {
@@ -180,7 +178,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   say(
     formatTable(
       ['variant', ...o.batchSize.map((b) => `batch ${b} top-1 / top-5 %`), ...(paper ? ['paper top-1 (256/512/1024)'] : [])],
-      variants.map((v) => [VISION_VARIANTS[v].label, ...o.batchSize.map((b) => cell(v, b)), ...(paper ? [TABLE2_TOP1[v]!.join(' / ')] : [])]),
+      variants.map((v) => [resolveVariant(v).label, ...o.batchSize.map((b) => cell(v, b)), ...(paper ? [TABLE2_TOP1[v]!.join(' / ')] : [])]),
     ),
   );
   say(`\nresults: ${path.join(o.out, 'results.json')}${o.figures ? `, curves: ${path.join(o.out, `${o.architecture}-curves.svg`)}` : ''}`);

@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '@geoparam/core';
-import { resolveParameterizationName, type ParameterizationName } from '@geoparam/parameterizations';
+import { paperLearningRate as paperRate, resolveParameterizationName, type ParameterizationName } from '@geoparam/parameterizations';
 
-/** The paper's cross-validated learning rates (primer §5): GmP 0.1, the others 0.01. */
+/** The paper's cross-validated learning rate of a method in the one-hidden-layer MLP experiments. */
 export function paperLearningRate(method: ParameterizationName): number {
-  return method === 'geometric' ? 0.1 : 0.01;
+  return paperRate(method, 'mlp');
 }
 
 export const MLP_METHODS = ['standard', 'weightNorm', 'batchNorm', 'geometric'] as const;

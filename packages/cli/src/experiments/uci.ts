@@ -1,7 +1,7 @@
 import { SeedStream } from '@geoparam/core';
 import { Standardizer, carveValidation, loadCsv, loadUci, trainTestSplit, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
-import type { ParameterizationName } from '@geoparam/parameterizations';
+import { methodFacts, type ParameterizationName } from '@geoparam/parameterizations';
 import { EarlyStopping, ReduceLROnPlateau, evaluate, fit, fitStacked, type Callback, type FitOptions, type StackedFitOptions } from '@geoparam/trainer';
 import type { Protocol } from './runner';
 
@@ -94,7 +94,7 @@ function jobModel(job: UciJob, inputDim: number) {
     inputDim,
     hidden: [100],
     parameterization: job.method,
-    outputParameterization: job.method === 'weightNorm' ? 'weightNorm' : 'standard',
+    outputParameterization: methodFacts(job.method).referenceOutputLayer,
     seed: job.seed * 1000 + job.split,
   });
 }

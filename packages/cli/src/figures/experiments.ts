@@ -1,9 +1,10 @@
+import { METHODS } from '@geoparam/parameterizations';
 import type { FigureSpec } from '@geoparam/plot';
 import type { BananaResult } from '../experiments/banana';
 import type { LevyResult } from '../experiments/levy';
 import { thinRecords } from '../experiments/runner';
 
-const METHOD_ORDER = ['SP', 'WN', 'BN', 'WN+MBN', 'GmP'];
+const METHOD_ORDER = METHODS.map((m) => m.label);
 
 /** One column per method, in the paper's order. */
 function methodColumns(methods: { label: string }[]) {

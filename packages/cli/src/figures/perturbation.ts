@@ -1,6 +1,6 @@
 import type { PerturbationStudy } from '@geoparam/cab';
 import type { FigureSpec } from '@geoparam/plot';
-import { METHOD_LABELS } from '../labels';
+import { methodLabel } from '@geoparam/parameterizations';
 
 /** Two far-apart points on the 2-D line `u . x + lambda = 0`; the plot clips to its domain. */
 function boundaryLine(location: number[], direction: number[], reach: number): [number, number][] {
@@ -22,7 +22,7 @@ export function perturbationFigure(study: PerturbationStudy): FigureSpec {
   const methods = [...new Set(study.results.map((r) => r.method))];
   for (const method of methods) {
     const results = study.results.filter((r) => r.method === method);
-    const label = METHOD_LABELS[method] ?? method;
+    const label = methodLabel(method);
     const before = results[0]!.before;
     const series = [{ name: 'before', snapshot: before, order: 0 }, ...results.map((r, i) => ({ name: `δ = ${r.delta}`, snapshot: r.after, order: i + 1 }))];
     for (const { name, snapshot, order } of series) {
@@ -40,7 +40,7 @@ export function perturbationFigure(study: PerturbationStudy): FigureSpec {
       text: 'CAB of one ReLU unit after perturbing every parameter by δ',
       subtitle: `w, b ~ ${study.scale}·N(0, 1), seed ${study.seed}; dots mark φ, the boundary point nearest the origin`,
     },
-    facet: { column: { field: 'method', type: 'nominal', sort: methods.map((m) => METHOD_LABELS[m] ?? m), title: null } },
+    facet: { column: { field: 'method', type: 'nominal', sort: methods.map(methodLabel), title: null } },
     data: { values: rows },
     spec: {
       width: 220,

@@ -1,6 +1,5 @@
-import type { ParameterizationName } from '@geoparam/parameterizations';
+import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
 import type { FigureSpec } from '@geoparam/plot';
-import { METHOD_LABELS } from '../labels';
 
 /** Per data set: every split's test RMSE per method, with mean ± s.e. (and the paper's mean). */
 export function uciFigure(table: Record<string, Record<string, { rmse: number[]; mean: number; se: number; paper: [number, number] | null }>>, methods: ParameterizationName[]): FigureSpec {
@@ -9,13 +8,13 @@ export function uciFigure(table: Record<string, Record<string, { rmse: number[];
     for (const method of methods) {
       const cell = byMethod[method];
       if (!cell) continue;
-      const label = METHOD_LABELS[method] ?? method;
+      const label = methodLabel(method);
       cell.rmse.forEach((v) => values.push({ kind: 'split', dataset, method: label, rmse: v }));
       values.push({ kind: 'mean', dataset, method: label, rmse: cell.mean, lo: cell.mean - cell.se, hi: cell.mean + cell.se });
       if (cell.paper) values.push({ kind: 'paper', dataset, method: label, rmse: cell.paper[0] });
     }
   }
-  const order = methods.map((m) => METHOD_LABELS[m] ?? m);
+  const order = methods.map(methodLabel);
   return {
     title: { text: 'UCI regression: test RMSE per split, mean ± s.e. (bars) and the paper’s mean (◆)' },
     data: { values },

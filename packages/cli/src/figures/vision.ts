@@ -1,3 +1,4 @@
+import { VARIANTS } from '@geoparam/parameterizations';
 import type { FigureSpec } from '@geoparam/plot';
 
 interface Run {
@@ -24,7 +25,7 @@ export function visionCurvesFigure(runs: Run[], model: string, dataset: string):
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
-        color: { field: 'variant', type: 'nominal', sort: ['SP', 'WN', 'WN+MBN', 'BN', 'GmP', 'GmP+IMN'], title: null },
+        color: { field: 'variant', type: 'nominal', sort: VARIANTS.map((v) => v.label), title: null },
       },
     },
     resolve: { scale: { y: 'independent' } },
