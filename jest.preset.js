@@ -19,5 +19,6 @@ module.exports = {
     '^@geoparam/([a-z0-9-]+)/register$': path.join(__dirname, 'packages/$1/src/register.ts'),
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  globalSetup: path.join(__dirname, 'jest.global-setup.js'),
   testTimeout: 60000,
 };

@@ -2,9 +2,10 @@
 import '@geoparam/backend-cpu/register';
 import '@geoparam/backend-wasm/register';
 import '@geoparam/backend-cuda/register';
+import '@geoparam/backend-webgpu/register';
 import type { BackendReport } from '@geoparam/core';
 
-export const BACKEND_CHOICES = ['wasm', 'cpu', 'cuda'];
+export const BACKEND_CHOICES = ['wasm', 'cpu', 'cuda', 'webgpu'];
 
 export function describeBackend(report: BackendReport): string {
   const details = Object.entries(report.details)

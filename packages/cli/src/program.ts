@@ -67,7 +67,7 @@ export function createProgram(io: Io): Command {
 
   program
     .command('doctor')
-    .description('which backends load here (WASM SIMD/threads), and for CUDA the expected vs found libtensorflow, CUDA and cuDNN')
+    .description('which backends load here (WASM SIMD/threads, the WebGPU adapter and whether it is a real GPU), and for CUDA the expected vs found libtensorflow, CUDA and cuDNN')
     .option('--json', 'machine-readable output', false)
     .option('--no-gpu-check', 'skip running a TensorFlow op to see whether it lands on a GPU')
     .action(async (options) => runDoctor(options, io.log));

@@ -12,7 +12,15 @@ describe('geoparam doctor', () => {
       expect(report.backends.cuda.reason).toMatch(/CUDA 11\.2 and cuDNN 8\.1/);
       expect(report.cuda.problems.length).toBeGreaterThan(0);
     }
+    // WebGPU: the adapter and whether it is real hardware, or what to install.
+    if (report.webgpu.available) {
+      expect(report.webgpu).toMatchObject({ adapter: expect.any(String), software: expect.any(Boolean), driver: expect.any(String) });
+      expect(report.backends.webgpu.details.maxBufferSize).toBeGreaterThan(0);
+    } else {
+      expect(report.webgpu.reason).toMatch(/adapter|webgpu|Vulkan/);
+    }
     const text = await run(['doctor', '--no-gpu-check']);
+    expect(text.out).toMatch(report.webgpu.available ? /^WebGPU .*\n {2}adapter {2}\S+.*\n {2}kind {5}(software|hardware)/m : /^WebGPU .*\n {2}no adapter: /m);
     expect(text.out).toMatch(/^wasm {2}available\n {6}implementation=@tensorflow\/tfjs-backend-wasm, simd=true, threads=false/m);
     expect(text.out).toMatch(/^cuDNN +8\.1 +\S+/m);
   });

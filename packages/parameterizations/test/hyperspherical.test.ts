@@ -74,16 +74,16 @@ describeEachBackend('hyperspherical map', ({ tolerance }) => {
     expectClose(fast, naive, { atol: 1e-5, rtol: 1e-4 });
   }));
 
-  it('matches central finite differences', () => tf.tidy(() => {
-    const theta = tf.variable(tf.randomUniform([4, 3], 0.2, 2.9, 'float32', 2));
+  it('matches central finite differences', async () => {
+    const theta = tf.tidy(() => tf.variable(tf.randomUniform([4, 3], 0.2, 2.9, 'float32', 2)));
     const weights = tf.randomNormal([5, 3], 0, 1, 'float32', 9);
-    const result = checkGradients(() => tf.sum(tf.mul(hypersphericalToCartesian(theta as unknown as tf.Tensor2D), weights)), [theta], {
+    const result = await checkGradients(() => tf.sum(tf.mul(hypersphericalToCartesian(theta as unknown as tf.Tensor2D), weights)), [theta], {
       step: 1e-2,
       samplesPerVariable: 12,
     });
     expect(result.maxError).toBeLessThan(2e-3);
-    theta.dispose();
-  }));
+    tf.dispose([theta, weights]);
+  });
 
   it('rejects fan-in 1 and non-matrix input with typed errors', () => tf.tidy(() => {
     const empty = tf.zeros([0, 3]) as tf.Tensor2D;

@@ -51,13 +51,13 @@ describeEachBackend('parameterizations', ({ backend, tolerance }) => {
   const cases = kinds.flatMap((kind) => PARAMETERIZATION_NAMES.map((name) => [kind, name] as const));
 
   describe.each(cases)('%s / %s', (kind, name) => {
-    it('has gradients that match finite differences (training mode)', () => {
+    it('has gradients that match finite differences (training mode)', async () => {
       const layer = makeLayer(kind, name);
       perturbBiases(layer);
       const x = makeInput(kind);
       // Softplus-like smooth target keeps ReLU kinks away from the sampled points in practice.
       const loss = () => tf.tidy(() => tf.mean(tf.square(tf.sub(layer.apply(x, { training: true }), 0.3))) as tf.Scalar);
-      const result = checkGradients(loss, layer.trainableVariables, { step: 1e-2, samplesPerVariable: 8, seed: 3 });
+      const result = await checkGradients(loss, layer.trainableVariables, { step: 1e-2, samplesPerVariable: 8, seed: 3 });
       report({ test: 'gradient-check', backend, kind, parameterization: name, maxError: result.maxError, checked: result.checked });
       expect(result.checked).toBeGreaterThan(0);
       expect(result.maxError).toBeLessThan(5e-3);

@@ -38,3 +38,15 @@ export function expectClose(actual: Numeric, expected: Numeric, tolerance: Toler
     );
   }
 }
+
+/**
+ * `expectClose` after reading both sides asynchronously: the form every suite that runs on webgpu
+ * uses (Node's WebGPU cannot read synchronously).
+ */
+export async function expectCloseAsync(actual: Numeric, expected: Numeric, tolerance: Tolerance): Promise<void> {
+  if (actual instanceof tf.Tensor && expected instanceof tf.Tensor) {
+    expect(actual.shape).toEqual(expected.shape);
+  }
+  const read = async (x: Numeric) => (x instanceof tf.Tensor ? await x.data() : x);
+  expectClose(await read(actual), await read(expected), tolerance);
+}

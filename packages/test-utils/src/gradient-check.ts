@@ -20,28 +20,28 @@ export interface GradientCheckResult {
  * Compares the gradients tfjs computes for `loss` with central finite differences of the same
  * float32 function, coordinate by coordinate.
  */
-export function checkGradients(loss: () => tf.Scalar, variables: readonly tf.Variable[], options: GradientCheckOptions = {}): GradientCheckResult {
+export async function checkGradients(loss: () => tf.Scalar, variables: readonly tf.Variable[], options: GradientCheckOptions = {}): Promise<GradientCheckResult> {
   const step = options.step ?? 1e-3;
   const samples = options.samplesPerVariable ?? 12;
   const seeds = new SeedStream(options.seed ?? 0);
   const { value: lossValue, grads } = tf.variableGrads(loss, [...variables]);
-  const analytic = variables.map((v) => grads[v.name]!.dataSync().slice());
+  const analytic = await Promise.all(variables.map(async (v) => (await grads[v.name]!.data()).slice()));
   tf.dispose([lossValue, grads]);
-  const evaluate = () => {
+  const evaluate = async () => {
     const value = tf.tidy(loss);
-    const out = value.dataSync()[0]!;
+    const out = (await value.data())[0]!;
     value.dispose();
     return out;
   };
   let maxError = 0;
   let checked = 0;
   let worst: GradientCheckResult['worst'] = null;
-  variables.forEach((variable, vi) => {
-    const original = variable.dataSync().slice();
+  for (const [vi, variable] of variables.entries()) {
+    const original = (await variable.data()).slice();
     const size = original.length;
     const indices = size <= samples ? [...Array(size).keys()] : Array.from({ length: samples }, () => seeds.next() % size);
     for (const index of indices) {
-      const shifted = (delta: number) => {
+      const shifted = async (delta: number) => {
         const copy = original.slice();
         copy[index] = copy[index]! + delta;
         const t = tf.tensor(copy, variable.shape);
@@ -49,7 +49,7 @@ export function checkGradients(loss: () => tf.Scalar, variables: readonly tf.Var
         t.dispose();
         return evaluate();
       };
-      const numeric = (shifted(step) - shifted(-step)) / (2 * step);
+      const numeric = ((await shifted(step)) - (await shifted(-step))) / (2 * step);
       const value = analytic[vi]![index]!;
       const error = Math.abs(value - numeric) / Math.max(1, Math.abs(value), Math.abs(numeric));
       checked++;
@@ -61,6 +61,6 @@ export function checkGradients(loss: () => tf.Scalar, variables: readonly tf.Var
     const restore = tf.tensor(original, variable.shape);
     variable.assign(restore);
     restore.dispose();
-  });
+  }
   return { maxError, checked, worst };
 }

@@ -2,3 +2,4 @@ export * from './backends';
 export * from './compare';
 export * from './gradient-check';
 export * from './shared-data';
+export * from './webgpu-probe';

@@ -16,8 +16,9 @@ export async function runDoctor(options: { json: boolean; gpuCheck: boolean }, l
     backends[name] = { available: true, details: report.details };
   }
   const cuda = diagnoseCuda({ runOp: options.gpuCheck && backends['cuda']?.available === true });
+  const webgpu = webgpuFindings(backends['webgpu']);
   if (options.json) {
-    log(JSON.stringify({ node: process.version, backends, cuda }, null, 2));
+    log(JSON.stringify({ node: process.version, backends, cuda, webgpu }, null, 2));
     return;
   }
   log(`node ${process.version}, ${process.platform} ${process.arch}`);
@@ -25,6 +26,15 @@ export async function runDoctor(options: { json: boolean; gpuCheck: boolean }, l
   for (const [name, b] of Object.entries(backends)) {
     log(`${name.padEnd(5)} ${b.available ? 'available' : 'unavailable'}`);
     log(`      ${b.available ? Object.entries(b.details ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') : (b.reason ?? '')}`);
+  }
+  log('');
+  log('WebGPU (tfjs-backend-webgpu; Dawn in Node)');
+  if (webgpu.available) {
+    log(`  adapter  ${webgpu.adapter}`);
+    log(`  kind     ${webgpu.software ? 'software: computes on the CPU; results are right, timings say nothing about GPU speed' : 'hardware GPU'}`);
+    log(`  driver   ${webgpu.driver}`);
+  } else {
+    log(`  no adapter: ${webgpu.reason}`);
   }
   log('');
   log('CUDA (tfjs-node-gpu)');
@@ -47,4 +57,15 @@ export async function runDoctor(options: { json: boolean; gpuCheck: boolean }, l
   if (f.opRanOnGpu === false) log('\n!!! tfjs-node-gpu is running on the CPU, not the GPU !!!');
   if (cuda.problems.length) log(`\nTo use --backend cuda:\n${cuda.problems.map((p) => `- ${p}`).join('\n')}`);
   else log('\nCUDA backend ready.');
+}
+
+type WebGPUFindings = { available: true; adapter: string; software: boolean; driver: string } | { available: false; reason: string };
+
+/** The adapter --backend webgpu would use, whether it is a real GPU, or what to install (the backend's message says). */
+function webgpuFindings(backend: { available: boolean; reason?: string; details?: Record<string, unknown> } | undefined): WebGPUFindings {
+  if (!backend) return { available: false, reason: '@geoparam/backend-webgpu is not registered' };
+  if (!backend.available || !backend.details) return { available: false, reason: backend.reason ?? 'unavailable' };
+  const d = backend.details;
+  const adapter = [d['vendor'], d['architecture'], d['description'] ? `(${String(d['description'])})` : ''].filter(Boolean).join(' ');
+  return { available: true, adapter, software: d['software'] === true, driver: String(d['driver'] ?? '') };
 }

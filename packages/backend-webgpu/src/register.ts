@@ -1,0 +1,4 @@
+import { registerBackendProvider } from '@geoparam/core';
+import { webgpuBackend } from './index';
+
+registerBackendProvider(webgpuBackend);
