@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, UnknownNameError } from '@geoparam/core';
 import { PARAMETERIZATION_NAMES } from '@geoparam/parameterizations';
-import { CheckpointError, foldNegativeRadii, loadModel, mlp, reparameterizeModel, saveModel, toStandard } from '@geoparam/models';
+import { foldNegativeRadii, loadModel, mlp, reparameterizeModel, saveModel, toStandard } from '@geoparam/models';
 import { describeEachBackend, expectClose } from '@geoparam/test-utils';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-models-'));
@@ -59,8 +59,9 @@ describeEachBackend('MLP', ({ tolerance }) => {
       model.logits(tf.randomNormal([16, 3], 1, 2, 'float32', 5), { training: true });
     });
     await saveModel(model, dir, { note: 'test' });
-    const { model: loaded, manifest } = await loadModel(dir);
-    expect(manifest.metadata).toEqual({ note: 'test' });
+    const { model: loaded, metadata, warnings } = await loadModel(dir);
+    expect(metadata).toEqual({ note: 'test' });
+    expect(warnings).toEqual([]);
     expect(loaded.getConfig()).toEqual(model.getConfig());
     const before = model.getWeights();
     const after = loaded.getWeights();
@@ -73,27 +74,6 @@ describeEachBackend('MLP', ({ tolerance }) => {
     });
     model.dispose();
     loaded.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('refuses corrupt, truncated or foreign checkpoints', async () => {
-    const dir = tmp();
-    const model = mlp({ inputDim: 2, hidden: [3], seed: 1 });
-    await saveModel(model, dir);
-    model.dispose();
-    const weights = path.join(dir, 'weights.bin');
-    const bytes = fs.readFileSync(weights);
-    bytes[5] = bytes[5]! ^ 0xff;
-    fs.writeFileSync(weights, bytes);
-    await expect(loadModel(dir)).rejects.toThrow(CheckpointError);
-    await expect(loadModel(dir)).rejects.toThrow(/weights.bin: checksum mismatch: expected [0-9a-f]{64}, got [0-9a-f]{64}/);
-    fs.writeFileSync(weights, bytes.subarray(0, 10));
-    await expect(loadModel(dir)).rejects.toThrow(/checksum mismatch/);
-    fs.writeFileSync(path.join(dir, 'model.json'), '{"format": "keras"}');
-    await expect(loadModel(dir)).rejects.toThrow(/format "keras" is not geoparam-model/);
-    fs.writeFileSync(path.join(dir, 'model.json'), '{not json');
-    await expect(loadModel(dir)).rejects.toThrow(/model.json: is not valid JSON/);
-    await expect(loadModel(path.join(dir, 'missing'))).rejects.toThrow(/cannot be read \(ENOENT\)/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { CheckpointError, packTensors, readManifest, readWeights, saveModel, sha256Hex, unpackTensors, type Model } from '@geoparam/models';
+import { sha256Hex } from '@geoparam/core';
+import { CheckpointError, packTensors, readSavedModel, saveModel, unpackTensors, type Model } from '@geoparam/models';
 import type { Callback } from './callback';
 import type { History } from './history';
 
@@ -97,15 +98,14 @@ export async function restoreTrainingState(dir: string, model: Model, optimizer:
     throw new CheckpointError(stateFile, `cannot be read as JSON (${(error as NodeJS.ErrnoException).code ?? 'parse error'})`);
   }
   if (state.format !== TRAINING_STATE_FORMAT || state.version !== 1) throw new CheckpointError(stateFile, `is not a ${TRAINING_STATE_FORMAT} v1 file`);
-  const manifest = await readManifest(path.join(dir, 'model'));
-  if (JSON.stringify(manifest.config.layers) !== JSON.stringify(model.getConfig().layers)) {
-    throw new CheckpointError(path.join(dir, 'model', 'model.json'), 'was written for a different model architecture');
-  }
   if (state.callbacks.length !== callbacks.length) {
     throw new CheckpointError(stateFile, `holds ${state.callbacks.length} callback states but the run has ${callbacks.length} callbacks`);
   }
-  const weights = await readWeights(path.join(dir, 'model'), manifest);
+  const { config, weights } = await readSavedModel(path.join(dir, 'model'));
   try {
+    if (JSON.stringify(config.layers) !== JSON.stringify(model.getConfig().layers)) {
+      throw new CheckpointError(path.join(dir, 'model', 'model.json'), 'was written for a different model architecture');
+    }
     model.setWeights(weights);
   } finally {
     tf.dispose(Object.values(weights));
