@@ -2,7 +2,7 @@
 // topology + weight manifest and of every weight shard ride in `userDefinedMetadata`, which other
 // readers (plain tf.loadLayersModel) ignore.
 import * as tf from '@tensorflow/tfjs-core';
-import { fingerprint, sha256Hex, type FingerprintValue } from '@geoparam/core';
+import { canonicalJson, sha256Hex, type FingerprintValue } from '@geoparam/core';
 import { IntegrityError } from './errors';
 import { describeTarget, resolveHandler, type ModelTarget } from './handlers';
 import { assertLayerClassesRegistered } from './layer-classes';
@@ -33,7 +33,8 @@ function asJson(value: unknown): FingerprintValue {
 function topologyHash(artifacts: tf.io.ModelArtifacts): string {
   const { [INTEGRITY_KEY]: _record, ...userDefined } = artifacts.userDefinedMetadata ?? {};
   const topology = artifacts.modelTopology;
-  return fingerprint({
+  return sha256Hex(
+    canonicalJson({
     format: asJson(artifacts.format),
     generatedBy: asJson(artifacts.generatedBy),
     convertedBy: asJson(artifacts.convertedBy),
@@ -44,7 +45,8 @@ function topologyHash(artifacts: tf.io.ModelArtifacts): string {
     initializerSignature: asJson(artifacts.initializerSignature),
     weightSpecs: asJson(artifacts.weightSpecs ?? []),
     userDefinedMetadata: Object.keys(userDefined).length ? asJson(userDefined) : null,
-  }).hash;
+    }),
+  );
 }
 
 /** The record for these artifacts (any record they already carry is ignored). */
