@@ -21,7 +21,7 @@ async function roundTrip(url: string): Promise<BrowserResult> {
   const b = loaded.model.getWeights();
   const sameWeights = Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => b[k] && a[k]!.dataSync().every((v, i) => Object.is(v, b[k]!.dataSync()[i])));
   const x = tf.randomNormal([5, 3], 0, 1, 'float32', 2);
-  const samePredictions = tf.tidy(() => tf.equal(model.predict(x), loaded.model.predict(x)).all().dataSync()[0] === 1);
+  const samePredictions = tf.tidy(() => tf.all(tf.equal(model.predict(x), loaded.model.predict(x))).dataSync()[0] === 1);
   tf.dispose([x, ...Object.values(a), ...Object.values(b)]);
   model.dispose();
   loaded.model.dispose();
