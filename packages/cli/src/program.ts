@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { GeoparamError } from '@geoparam/core';
+import { GeoparamError, MAX_SEED } from '@geoparam/core';
 import { BACKEND_CHOICES } from './backends';
 import { InterruptedError } from './experiments/runner';
 import * as path from 'node:path';
@@ -32,6 +32,13 @@ function parsePositiveInteger(value: string): number {
   return parsed;
 }
 
+/** Seeds are integers in [0, 2^31 - 1]: larger or negative ones would wrap inside the seed streams. */
+function parseSeed(value: string): number {
+  const parsed = parseInteger(value);
+  if (parsed < 0 || parsed > MAX_SEED) throw new InvalidArgumentError(`"${value}" is not a seed in [0, ${MAX_SEED}].`);
+  return parsed;
+}
+
 function parseNumberList(value: string): number[] {
   return value.split(',').map((part) => parseNumber(part.trim()));
 }
@@ -55,7 +62,7 @@ export function createProgram(io: Io): Command {
   program
     .command('perturb')
     .description('Figure 1: how far a ReLU unit\'s boundary turns and moves when every parameter is perturbed by δ, under SP, WN and GmP')
-    .option('--seed <n>', 'seed of the unit\'s weights', parseInteger, PERTURB_DEFAULTS.seed)
+    .option('--seed <n>', 'seed of the unit\'s weights', parseSeed, PERTURB_DEFAULTS.seed)
     .option('--scale <s>', 'w, b ~ scale·N(0, 1)', parseNumber, PERTURB_DEFAULTS.scale)
     .option('--deltas <list>', 'comma-separated perturbation sizes', parseNumberList, PERTURB_DEFAULTS.deltas)
     .option('--methods <list>', `comma-separated parameterizations (${METHOD_CHOICES})`, parseList, PERTURB_DEFAULTS.methods)
@@ -82,7 +89,7 @@ export function createProgram(io: Io): Command {
           ? 'Figure 2: 1-D Levy regression with SP, WN, BN and GmP, CAB evolution and stability'
           : 'Figure 3: 2-D Banana classification with SP, WN, BN and GmP, CAB trajectories, decision boundary and stability',
       )
-      .option('--seed <n>', 'seed of data, initialization and batch order', parseInteger, 0)
+      .option('--seed <n>', 'seed of data, initialization and batch order', parseSeed, 0)
       .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
       .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
       .option('--out <dir>', 'where results.json, manifest.json and the figures go', path.join('geoparam-out', experiment))
@@ -117,7 +124,7 @@ export function createProgram(io: Io): Command {
       .option('--lr <rate>', 'learning rate for every variant (default: the paper\'s per variant)', parseNumber)
       .option('--momentum <m>', 'SGD momentum', parseNumber, 0.9)
       .option('--methods <list>', `comma-separated variants (${VARIANT_CHOICES})`, parseList, architecture === 'vgg6' ? VARIANTS.map((v) => v.key) : ['wn+mbn', 'bn', 'gmp+imn'])
-      .option('--seed <n>', 'seed of splits, initialization, batch order and flips', parseInteger, 0)
+      .option('--seed <n>', 'seed of splits, initialization, batch order and flips', parseSeed, 0)
       .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
       .option('--out <dir>', 'results.json, manifest.json and the accuracy curves', path.join('geoparam-out', architecture))
       .option('--json', 'print results.json instead of the table', false)
@@ -132,7 +139,7 @@ export function createProgram(io: Io): Command {
     .option('--datasets <list>', `comma-separated (${Object.keys(UCI_DATASETS).join(', ')})`, parseList, UCI_DEFAULTS.datasets)
     .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
     .option('--splits <n>', 'random 80/20 splits per data set', parsePositiveInteger, 10)
-    .option('--seed <n>', 'seed of the splits, initialization and batch order', parseInteger, 0)
+    .option('--seed <n>', 'seed of the splits, initialization and batch order', parseSeed, 0)
     .addOption(new Option('--backend <name>', 'compute backend of every worker').choices(BACKEND_CHOICES).default('wasm'))
     .option('--data-dir <path>', 'directory with the UCI CSVs (<name>.csv, target last)')
     .option('--csv <file>', 'run the protocol on your own numeric CSV instead of the UCI sets')

@@ -58,6 +58,9 @@ describe('geoparam reproduce levy', () => {
     expect(table.out).toMatch(/protocol validation: .*20% of the training points/);
     expect(table.out).toMatch(/^GmP\s+0\.1\s+\d+\.\d{3}\s+0\.496\s+5\s+completed/m);
     expect((await run(['reproduce', 'levy', '--epochs', '0'])).err).toMatch(/"0" is not a positive integer/);
+    // A seed past 2^31 - 1 (or negative) would wrap inside the seed streams into another run's seed.
+    expect((await run(['reproduce', 'levy', '--seed', '4294967296'])).err).toMatch(/"4294967296" is not a seed in \[0, 2147483647\]/);
+    expect((await run(['reproduce', 'levy', '--seed', '-1'])).err).toMatch(/"-1" is not a seed/);
     expect((await run(['reproduce', 'levy', '--protocol', 'test'])).err).toMatch(/Allowed choices are validation, paper/);
     const bad = await run(['reproduce', 'levy', '--methods', 'sp,dropout', '--no-figures', '--out', dir]);
     expect(bad.code).toBe(2);
@@ -125,9 +128,26 @@ describe('the built CLI', () => {
     expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted at epoch \d+, step \d+; checkpoint written to .*geometric; rerun the same command with --resume/);
     expect(fs.existsSync(path.join(dir, 'checkpoints', 'geometric', 'training.json'))).toBe(true);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'partial.json'), 'utf8')).methods.map((m: { method: string }) => m.method)).toEqual(['standard']);
+    const partialFile = path.join(dir, 'partial.json');
+    expect(JSON.parse(fs.readFileSync(partialFile, 'utf8')).methods.map((m: { method: string }) => m.method)).toEqual(['standard']);
+
+    // Resuming under other settings is refused before any training, naming what differs and how to start over.
+    const command = args.slice(1);
+    const otherSeed = await run([...command, '--seed', '1', '--resume']);
+    expect(otherSeed.code).toBe(2);
+    expect(otherSeed.err).toMatch(new RegExp(`partial results ${partialFile} was made with other settings: .*seed 0 there, 1 now\\. To start over: delete ${dir} or drop --resume`));
+    const otherBackend = await run([...command, '--backend', 'cpu', '--resume']);
+    expect(otherBackend.err).toMatch(/backend "wasm" there, "cpu" now/);
+    // The checkpoint carries its own fingerprint: without partial.json, seed 1 still cannot continue seed 0's GmP.
+    fs.renameSync(partialFile, `${partialFile}.aside`);
+    const checkpoint = path.join(dir, 'checkpoints', 'geometric');
+    const otherSeedCheckpoint = await run([...command, '--methods', 'gmp', '--seed', '1', '--resume']);
+    expect(otherSeedCheckpoint.code).toBe(2);
+    expect(otherSeedCheckpoint.err).toMatch(new RegExp(`checkpoint ${checkpoint} was made with other settings: .*seed 0 there, 1 now\\. To start over: delete ${checkpoint} or drop --resume`));
+    fs.renameSync(`${partialFile}.aside`, partialFile);
+
     const resumed = execFileSync(process.execPath, [...args, '--resume'], { encoding: 'utf8' });
-    expect(resumed).toMatch(/resuming: SP already done/);
+    expect(resumed).toMatch(new RegExp(`reusing 1 finished run from ${partialFile}: SP`));
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     expect(Object.keys(results.methods)).toEqual(['standard', 'geometric']);
     expect(fs.existsSync(path.join(dir, 'checkpoints', 'geometric'))).toBe(false);

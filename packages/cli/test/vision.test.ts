@@ -14,6 +14,11 @@ describe('geoparam reproduce vgg6 / resnet', () => {
     expect(code).toBe(0);
     const result = JSON.parse(out);
     expect(result).toMatchObject({ experiment: 'vgg6', model: 'VGG-6', dataset: 'mnist', backend: 'wasm' });
+    // A mirrored digit is no digit: MNIST trains without random flips, and the fingerprint says so.
+    expect(result.flip).toBe(false);
+    expect(result.fingerprint.fields).toMatchObject({ command: 'reproduce vgg6', flip: false, data: { name: 'mnist' }, backend: 'wasm', seed: 0, epochs: 2 });
+    expect(result.fingerprint.fields.data.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(result.runs.map((r: { fingerprint: { hash: string } }) => r.fingerprint.hash)).size).toBe(12);
     expect(result.runs).toHaveLength(12);
     for (const r of result.runs) {
       expect(r.curve.top1).toHaveLength(2);
@@ -34,6 +39,8 @@ describe('geoparam reproduce vgg6 / resnet', () => {
     );
     expect(stdout).toMatch(/CIFAR ResNet \(width ×0\.25\) on cifar10, holdout: 2000 images split 80\/20/);
     expect(stdout).toMatch(/^GmP\+IMN +\d+\.\d\d \/ \d+\.\d\d$/m);
+    expect(stdout).toMatch(/inputs x\/255 - mean RGB, random horizontal flips/);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'))).toMatchObject({ flip: true, fingerprint: { fields: { flip: true, depth: 'cifar' } } });
     expect(fs.readFileSync(path.join(dir, 'resnet-curves.svg'), 'utf8')).toMatch(/^<svg/);
     expect(fs.readFileSync(path.join(dir, 'resnet-curves.png')).subarray(1, 4).toString()).toBe('PNG');
     fs.rmSync(dir, { recursive: true, force: true });

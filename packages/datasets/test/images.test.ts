@@ -666,3 +666,23 @@ describe('channelMeans, takeImages, splitImages', () => {
     expect(imageDatasetFromArrays({ images: new Uint8Array(4), labels: [2], height: 2, width: 2, channels: 1 }).numClasses).toBe(3);
   });
 });
+
+describe('flip invariance (whether random horizontal flips are a valid augmentation)', () => {
+  it('holds for photos (CIFAR-10, ImageNet32) and not for digits (MNIST)', async () => {
+    expect((await loadMnist({ path: sharedData('images', 'mnist') })).flipInvariant).toBe(false);
+    expect((await loadCifar10({ path: sharedData('images', 'cifar10') })).flipInvariant).toBe(true);
+    const file = path.join(tmp, 'small.npz');
+    fs.writeFileSync(file, npz({ 'data.npy': npy('|u1', [2, 3072], planar(2)), 'labels.npy': npy('<i8', [2], int64([1, 2])) }, 0));
+    expect((await loadImageNet32({ path: file })).flipInvariant).toBe(true);
+  });
+
+  it('is carried through takeImages and splitImages, and is unset (no flips) unless stated', () => {
+    const arrays = { images: new Uint8Array(10 * 4), labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]), height: 2, width: 2, channels: 1 };
+    const photos = imageDatasetFromArrays({ ...arrays, flipInvariant: true });
+    expect(takeImages(photos, [1, 2]).flipInvariant).toBe(true);
+    const { train, test } = splitImages(imageDatasetFromArrays({ ...arrays, flipInvariant: false }), { testFraction: 0.2, seed: 1 });
+    expect([train.flipInvariant, test.flipInvariant]).toEqual([false, false]);
+    expect(imageDatasetFromArrays(arrays).flipInvariant).toBeUndefined();
+    expect(() => imageDatasetFromArrays({ ...arrays, flipInvariant: 'yes' as never })).toThrow(InvalidArgumentError);
+  });
+});

@@ -1,10 +1,11 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { perturbationStudy, PAPER_DELTAS, type PerturbationStudy } from '@geoparam/cab';
 import { writeFigure } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
 import { methodLabel } from '@geoparam/parameterizations';
 import { describeBackend } from '../backends';
+import { runFingerprint } from '../experiments/fingerprints';
+import { writeJson } from '../experiments/manifest';
 import { perturbationFigure } from '../figures/perturbation';
 import { formatNumber, formatTable } from '../table';
 
@@ -53,9 +54,9 @@ export async function runPerturb(options: PerturbOptions, log: (line: string) =>
   const backend = await useBackend(options.backend);
   const study = perturbationStudy({ seed: options.seed, scale: options.scale, deltas: options.deltas, methods: options.methods });
   const figures = options.figures ? await writeFigure(perturbationFigure(study), path.join(options.out, 'perturbation')) : null;
-  const result = { experiment: 'perturb', backend: backend.name, backendDetails: backend.details, ...study, figures };
-  await fs.mkdir(options.out, { recursive: true });
-  await fs.writeFile(path.join(options.out, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+  const fingerprint = runFingerprint({ command: 'perturb', seed: study.seed, scale: study.scale, deltas: options.deltas, methods: [...new Set(study.results.map((r) => r.method))], backend: backend.name });
+  const result = { experiment: 'perturb', fingerprint, backend: backend.name, backendDetails: backend.details, ...study, figures };
+  writeJson(options.out, 'results.json', result);
   if (options.json) {
     log(JSON.stringify(result, null, 2));
     return;

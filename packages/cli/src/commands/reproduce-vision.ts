@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { InvalidArgumentError, SeedStream, assertPositiveInteger } from '@geoparam/core';
+import { InvalidArgumentError, SeedStream, assertPositiveInteger, type Fingerprint } from '@geoparam/core';
 import { channelMeans, loadCifar10, loadImageNet32, loadMnist, shuffledIndices, splitImages, takeImages, type ImageDataset } from '@geoparam/datasets';
 import { resnet, vgg6, type Model, type ResNetDepth } from '@geoparam/models';
 import { paperLearningRate, resolveVariant } from '@geoparam/parameterizations';
@@ -7,6 +7,7 @@ import { EarlyStopping, ProgressBar, ReduceLROnPlateau, StepDecay, evaluate, fit
 import { writeFigure } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
 import { describeBackend } from '../backends';
+import { dataIdentity, methodFingerprint, runFingerprint } from '../experiments/fingerprints';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { visionCurvesFigure } from '../figures/vision';
 import { formatTable } from '../table';
@@ -15,6 +16,8 @@ export type VisionDataset = 'mnist' | 'cifar10' | 'imagenet32';
 
 export interface VisionRun {
   variant: string;
+  /** The command's fingerprint with this variant, learning rate and batch size. */
+  fingerprint: Fingerprint;
   label: string;
   batchSize: number;
   lr: number;
@@ -101,12 +104,26 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
     note += `; training on ${o.trainLimit} of them`;
   }
   const mean = channelMeans(train);
+  // Mirroring is only an augmentation where a mirrored image keeps its class (not for digits).
+  const flip = train.flipInvariant === true;
+  const fingerprint = runFingerprint({
+    command: `reproduce ${o.architecture}`,
+    ...(o.architecture === 'resnet' ? { depth: o.depth ?? '18' } : {}),
+    width: o.width,
+    data: dataIdentity(o.dataset, train.images, train.labels, test.images, test.labels),
+    flip,
+    epochs: o.epochs,
+    schedule: o.schedule,
+    momentum: o.momentum,
+    seed: o.seed,
+    backend: backend.name,
+  });
   const name = o.architecture === 'vgg6' ? 'VGG-6' : o.depth === 'cifar' ? 'CIFAR ResNet' : `ResNet-${o.depth ?? 18}`;
   say(`geoparam reproduce ${o.architecture}: ${name} (width ×${o.width}) on ${o.dataset}, ${note}; ${train.numExamples} train / ${test.numExamples} test images`);
   say(
     `backend ${describeBackend(backend)}; SGD momentum ${o.momentum}, up to ${o.epochs} epochs, ` +
       (o.schedule.length ? `lr ×0.1 after epochs ${o.schedule.join(', ')}` : 'lr ×0.1 after 5 and early stopping after 10 epochs without better validation top-5 (as the reference)') +
-      '; inputs x/255 - mean RGB, random horizontal flips',
+      `; inputs x/255 - mean RGB, ${flip ? 'random horizontal flips' : `no flips (${o.dataset} is not flip-invariant)`}`,
   );
 
   const runs: VisionRun[] = [];
@@ -119,7 +136,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
       try {
         const history = await fit(
           model,
-          { train: imageSource(train, { mean, flip: true }), validation: imageSource(test, { mean }) },
+          { train: imageSource(train, { mean, flip }), validation: imageSource(test, { mean }) },
           {
             epochs: o.epochs,
             batchSize,
@@ -143,6 +160,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
         const final = evaluate(model, imageSource(test, { mean }), { metrics: ['accuracy', 'top5'], batchSize: 256 });
         const run: VisionRun = {
           variant,
+          fingerprint: methodFingerprint(fingerprint, variant, lr, { batchSize }),
           label,
           batchSize,
           lr,
@@ -161,7 +179,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
       }
     }
   }
-  const results = { experiment: o.architecture, model: name, dataset: o.dataset, data: note, backend: backend.name, seed: o.seed, width: o.width, epochs: o.epochs, runs };
+  const results = { experiment: o.architecture, fingerprint, flip, model: name, dataset: o.dataset, data: note, backend: backend.name, seed: o.seed, width: o.width, epochs: o.epochs, runs };
   writeJson(o.out, 'results.json', results);
   writeJson(o.out, 'manifest.json', runManifest(backend, { ...o }));
   if (o.figures) await writeFigure(visionCurvesFigure(runs, name, o.dataset), path.join(o.out, `${o.architecture}-curves`));

@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { writeFigure, type FigureSpec } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
 import { describeBackend } from '../backends';
-import { BANANA_PAPER_ACCURACY, runBanana, type BananaMethodResult } from '../experiments/banana';
-import { LEVY_PAPER_RMSE, runLevy, type LevyMethodResult } from '../experiments/levy';
+import { BANANA_PAPER_ACCURACY, loadBananaData, runBanana, type BananaMethodResult } from '../experiments/banana';
+import { methodFingerprint, readPartial, runFingerprint } from '../experiments/fingerprints';
+import { LEVY_PAPER_RMSE, loadLevyData, runLevy, type LevyMethodResult } from '../experiments/levy';
 import { runManifest, writeJson } from '../experiments/manifest';
-import { resolveMethods } from '../experiments/methods';
+import { paperLearningRate, resolveMethods } from '../experiments/methods';
 import type { Protocol } from '../experiments/runner';
 import { bananaBoundaryFigure, bananaTrajectoryFigure, levyEvolutionFigure, levyFitFigure, stabilityFigure } from '../figures/experiments';
 import { formatNumber, formatTable } from '../table';
@@ -49,14 +50,6 @@ function partialFile(out: string): string {
   return path.join(out, 'partial.json');
 }
 
-function readPartial<T>(out: string, experiment: Experiment, seed: number, protocol: Protocol, epochs: number): T[] {
-  const file = partialFile(out);
-  if (!fs.existsSync(file)) return [];
-  const partial = JSON.parse(fs.readFileSync(file, 'utf8')) as { experiment: string; seed: number; protocol: string; epochs: number; methods: T[] };
-  if (partial.experiment !== experiment || partial.seed !== seed || partial.protocol !== protocol || partial.epochs !== epochs) return [];
-  return partial.methods;
-}
-
 function methodSummary(experiment: Experiment, m: AnyMethodResult) {
   return {
     lr: m.lr,
@@ -80,12 +73,24 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   say(`geoparam reproduce ${experiment}: backend ${describeBackend(backend)}, seed ${options.seed}, up to ${epochs} epochs`);
   say(`protocol ${PROTOCOL_NOTES[experiment][options.protocol]}`);
 
-  const completed = options.resume ? readPartial<AnyMethodResult>(out, experiment, options.seed, options.protocol, epochs) : [];
-  if (completed.length) say(`resuming: ${completed.map((m) => m.label).join(', ')} already done`);
+  const levyData = experiment === 'levy' ? loadLevyData(options.seed) : undefined;
+  const bananaData = experiment === 'banana' ? await loadBananaData(options.dataDir ? { dataPath: options.dataDir } : {}) : undefined;
+  const fingerprint = runFingerprint({
+    command: `reproduce ${experiment}`,
+    seed: options.seed,
+    epochs,
+    protocol: options.protocol,
+    stabilitySteps,
+    data: (levyData ?? bananaData)!.identity,
+    backend: backend.name,
+  });
+  const wanted = methods.map((m) => methodFingerprint(fingerprint, m, paperLearningRate(m)));
+  const completed = options.resume ? readPartial<AnyMethodResult>(partialFile(out), fingerprint, wanted, out) : [];
+  if (completed.length) say(`reusing ${completed.length} finished run${completed.length === 1 ? '' : 's'} from ${partialFile(out)}: ${completed.map((m) => m.label).join(', ')}`);
   const done: AnyMethodResult[] = [...completed];
   const onMethod = (m: AnyMethodResult) => {
     done.push(m);
-    writeJson(out, 'partial.json', { experiment, seed: options.seed, protocol: options.protocol, epochs, methods: done }, true);
+    writeJson(out, 'partial.json', { fingerprint, methods: done }, true);
   };
   const started = performance.now();
   // One handler for the whole command: Ctrl-C stops the current fit after its batch, which
@@ -93,13 +98,13 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
-  const common = { seed: options.seed, methods, epochs, protocol: options.protocol, stabilitySteps, out, resume: options.resume, log: say, signal: interrupt.signal };
+  const common = { seed: options.seed, methods, epochs, protocol: options.protocol, stabilitySteps, out, resume: options.resume, fingerprint, log: say, signal: interrupt.signal };
   let result;
   try {
     result =
       experiment === 'levy'
-        ? await runLevy({ ...common, onMethod }, completed as LevyMethodResult[])
-        : await runBanana({ ...common, onMethod, ...(options.dataDir ? { dataPath: options.dataDir } : {}) }, completed as BananaMethodResult[]);
+        ? await runLevy({ ...common, onMethod }, completed as LevyMethodResult[], levyData)
+        : await runBanana({ ...common, onMethod, ...(options.dataDir ? { dataPath: options.dataDir } : {}) }, completed as BananaMethodResult[], bananaData);
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
@@ -107,6 +112,7 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
 
   const summary = {
     experiment,
+    fingerprint,
     backend: backend.name,
     seed: options.seed,
     protocol: options.protocol,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { bananaExperiment, loadBanana, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
+import { dataIdentity, methodFingerprint, type DataIdentity } from './fingerprints';
 import { paperLearningRate } from './methods';
 import { stabilityRun, trainMethod, type ExperimentOptions, type MethodOutcome, type StabilityOutcome, type TrainSpec } from './runner';
 
@@ -28,6 +29,17 @@ export const BANANA_PAPER_ACCURACY: Partial<Record<ParameterizationName, number>
 
 const GRID = { low: -3, high: 3, size: 41 };
 
+export interface BananaData {
+  full: Dataset;
+  identity: DataIdentity;
+}
+
+/** The banana points (a local file or the verified download) and their identity. */
+export async function loadBananaData(options: Pick<BananaOptions, 'dataPath' | 'cacheDir'>): Promise<BananaData> {
+  const full = await loadBanana({ ...(options.dataPath ? { path: options.dataPath } : {}), ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) });
+  return { full, identity: dataIdentity('banana', full.x, full.y) };
+}
+
 function rows(d: Dataset): number[][] {
   return Array.from({ length: d.numExamples }, (_, i) => Array.from(d.x.subarray(i * d.numFeatures, (i + 1) * d.numFeatures)));
 }
@@ -38,8 +50,8 @@ function rows(d: Dataset): number[][] {
  * (patience 100) on validation accuracy. The reference validates on the test split
  * (`--protocol paper`); by default we carve a validation split from the training part.
  */
-export async function runBanana(options: BananaOptions, completed: BananaMethodResult[] = []): Promise<BananaResult> {
-  const full = await loadBanana({ ...(options.dataPath ? { path: options.dataPath } : {}), ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) });
+export async function runBanana(options: BananaOptions, completed: BananaMethodResult[] = [], loaded?: BananaData): Promise<BananaResult> {
+  const { full } = loaded ?? (await loadBananaData(options));
   const split = bananaExperiment(full, { seed: options.seed, validationFraction: options.protocol === 'validation' ? 0.2 : 0 });
   const validation = options.protocol === 'paper' ? split.test : split.validation!;
   const step = (GRID.high - GRID.low) / (GRID.size - 1);
@@ -67,7 +79,9 @@ export async function runBanana(options: BananaOptions, completed: BananaMethodR
   try {
     for (const method of options.methods) {
       if (results.some((r) => r.method === method)) continue;
-      const outcome = await trainMethod(spec, { method, learningRate: paperLearningRate(method) }, path.join(options.out, 'checkpoints', method), options.resume);
+      const learningRate = paperLearningRate(method);
+      const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
+      const outcome = await trainMethod(spec, { method, learningRate, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
       const stability = await stabilityRun(spec, method, 0.1, options.stabilitySteps, 'maxAngleChange');
       const result: BananaMethodResult = { ...outcome, stability, gridProbability: probabilities.get(method) ?? [] };
       results.push(result);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { carveValidation, levy, levyFunction, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
+import { dataIdentity, methodFingerprint, type DataIdentity } from './fingerprints';
 import { paperLearningRate } from './methods';
 import { stabilityRun, trainMethod, type ExperimentOptions, type MethodOutcome, type StabilityOutcome, type TrainSpec } from './runner';
 
@@ -25,6 +26,17 @@ export interface LevyResult {
 /** Paper numbers (Fig 2, test RMSE). */
 export const LEVY_PAPER_RMSE: Partial<Record<ParameterizationName, number>> = { standard: 1.224, weightNorm: 1.2, batchNorm: 1.219, geometric: 0.496 };
 
+export interface LevyData {
+  data: ReturnType<typeof levy>;
+  identity: DataIdentity;
+}
+
+/** The seed's Levy points and their identity (what the run's fingerprint records). */
+export function loadLevyData(seed: number): LevyData {
+  const data = levy({ seed });
+  return { data, identity: dataIdentity('levy', data.train.x, data.train.y, data.test.x, data.test.y) };
+}
+
 function columns(d: Dataset) {
   return { x: Array.from(d.x), y: Array.from(d.y) };
 }
@@ -35,8 +47,7 @@ function columns(d: Dataset) {
  * weights restored). The reference watches the training loss; our default watches a validation
  * split carved from the 50 training points.
  */
-export async function runLevy(options: LevyOptions, completed: LevyMethodResult[] = []): Promise<LevyResult> {
-  const data = levy({ seed: options.seed });
+export async function runLevy(options: LevyOptions, completed: LevyMethodResult[] = [], { data }: LevyData = loadLevyData(options.seed)): Promise<LevyResult> {
   let train = data.train;
   let validation: Dataset | undefined;
   if (options.protocol === 'validation') ({ train, validation } = carveValidation(data.train, { validationFraction: 0.2, seed: options.seed }));
@@ -62,7 +73,8 @@ export async function runLevy(options: LevyOptions, completed: LevyMethodResult[
     for (const method of options.methods) {
       if (results.some((r) => r.method === method)) continue;
       const learningRate = paperLearningRate(method);
-      const outcome = await trainMethod(spec, { method, learningRate }, path.join(options.out, 'checkpoints', method), options.resume);
+      const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
+      const outcome = await trainMethod(spec, { method, learningRate, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
       const stability = await stabilityRun(spec, method, 0.1, options.stabilitySteps, 'maxLocationShift');
       const result: LevyMethodResult = {
         ...outcome,

@@ -30,10 +30,22 @@ export function runManifest(backend: BackendReport, settings: Record<string, unk
 }
 
 /** Atomic JSON write; `compact` for bulky data (indenting nested number arrays multiplies the size). */
+/** Atomic: temp file, fsync, rename, so an interrupt never leaves half a file behind. */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
 export function writeJson(dir: string, name: string, value: unknown, compact = false): string {
-  fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
-  fs.writeFileSync(`${file}.tmp`, (compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n');
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, (compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n');
   return file;
 }

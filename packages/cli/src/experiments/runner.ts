@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { GeoparamError } from '@geoparam/core';
+import { GeoparamError, type Fingerprint } from '@geoparam/core';
 import type { Dataset } from '@geoparam/datasets';
 import type { Model } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
@@ -17,6 +17,7 @@ import {
   type History,
 } from '@geoparam/trainer';
 import { METHOD_LABELS } from '../labels';
+import { assertCheckpointMatches, markCheckpoint } from './fingerprints';
 
 export type Protocol = 'validation' | 'paper';
 
@@ -36,6 +37,8 @@ export interface ExperimentOptions<R> {
   stabilitySteps: number;
   out: string;
   resume: boolean;
+  /** Everything that changes this command's results (see fingerprints.ts); each method adds its own fields. */
+  fingerprint: Fingerprint;
   signal?: AbortSignal;
   /** Called when a method finishes (so partial results survive an interrupt). */
   onMethod?: (outcome: R) => void;
@@ -53,10 +56,14 @@ export interface Schedule {
 export interface MethodSpec {
   method: ParameterizationName;
   learningRate: number;
+  /** The run's fingerprint with this method and rate: its checkpoint carries it. */
+  fingerprint: Fingerprint;
 }
 
 export interface MethodOutcome {
   method: ParameterizationName;
+  /** Of the run that produced it: a finished method is reused only under the same fingerprint. */
+  fingerprint: Fingerprint;
   label: string;
   lr: number;
   epochs: number;
@@ -98,7 +105,8 @@ async function exists(file: string): Promise<boolean> {
 
 /**
  * Trains one method with the experiment's schedule. With `checkpointDir`, Ctrl-C leaves a
- * checkpoint there, and a later call with `resume` continues it.
+ * checkpoint there, and a later call with `resume` continues it, only if the checkpoint was
+ * written under the same fingerprint (FingerprintMismatchError otherwise).
  */
 export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpointDir: string, resume: boolean): Promise<MethodOutcome> {
   const model = spec.buildModel(method.method);
@@ -112,6 +120,8 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
       new ProgressBar({ label: (METHOD_LABELS[method.method] ?? method.method).padEnd(6) }),
     ];
     const resumeFrom = resume && (await exists(path.join(checkpointDir, 'training.json'))) ? checkpointDir : undefined;
+    if (resumeFrom) assertCheckpointMatches(resumeFrom, method.fingerprint);
+    else markCheckpoint(checkpointDir, method.fingerprint);
     const started = performance.now();
     const history = await fit(
       model,
@@ -132,6 +142,7 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
     spec.inspect?.(method.method, model, 'final');
     return {
       method: method.method,
+      fingerprint: method.fingerprint,
       label: METHOD_LABELS[method.method] ?? method.method,
       lr: method.learningRate,
       epochs: history.epoch.length,

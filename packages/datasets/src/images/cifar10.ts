@@ -218,6 +218,7 @@ function assemble(parts: { images: Uint8Array; labels: Int32Array }[]): ImageDat
     width: SIDE,
     channels: 3,
     numClasses: 10,
+    flipInvariant: true,
     classNames: [...CIFAR10_CLASS_NAMES],
   };
 }

@@ -18,6 +18,12 @@ export interface ImageDataset {
   channels: number;
   numClasses: number;
   classNames?: string[];
+  /**
+   * A left-right mirrored image shows the same class (photos: CIFAR-10, ImageNet), so random
+   * horizontal flips are a valid augmentation. Not for digits or text (MNIST): a mirrored 2, 3, 7
+   * is no digit. Unset means not known to be, and trainers then do not flip.
+   */
+  flipInvariant?: boolean;
 }
 
 /** Bytes per example (height * width * channels). */
@@ -42,7 +48,8 @@ export function assertImageDataset(argument: string, d: ImageDataset): void {
     d.labels instanceof Int32Array &&
     d.images.length === d.numExamples * d.height * d.width * d.channels &&
     d.labels.length === d.numExamples &&
-    (d.classNames === undefined || (Array.isArray(d.classNames) && d.classNames.length === d.numClasses));
+    (d.classNames === undefined || (Array.isArray(d.classNames) && d.classNames.length === d.numClasses)) &&
+    (d.flipInvariant === undefined || typeof d.flipInvariant === 'boolean');
   if (!shapeOk) {
     throw new InvalidArgumentError(
       argument,
@@ -70,6 +77,8 @@ export interface ImageArrays {
   /** Default: max label + 1 (at least 1). */
   numClasses?: number;
   classNames?: string[];
+  /** Whether a mirrored image shows the same class (see ImageDataset.flipInvariant); default unset. */
+  flipInvariant?: boolean;
 }
 
 /** An ImageDataset from NHWC bytes and labels (numExamples = labels.length); checks sizes and label range. */
@@ -111,6 +120,7 @@ export function imageDatasetFromArrays(a: ImageArrays): ImageDataset {
     numClasses,
   };
   if (a.classNames) d.classNames = [...a.classNames];
+  if (a.flipInvariant !== undefined) d.flipInvariant = a.flipInvariant;
   assertImageDataset('arrays', d);
   return d;
 }
@@ -132,7 +142,7 @@ export function takeImages(d: ImageDataset, indices: ArrayLike<number>): ImageDa
   return withShape(d, images, labels);
 }
 
-/** A data set with `d`'s image shape, classes and names, holding the given arrays. */
+/** A data set with `d`'s image shape, classes, names and flip invariance, holding the given arrays. */
 export function withShape(d: ImageDataset, images: Uint8Array, labels: Int32Array): ImageDataset {
   const out: ImageDataset = {
     images,
@@ -144,6 +154,7 @@ export function withShape(d: ImageDataset, images: Uint8Array, labels: Int32Arra
     numClasses: d.numClasses,
   };
   if (d.classNames) out.classNames = [...d.classNames];
+  if (d.flipInvariant !== undefined) out.flipInvariant = d.flipInvariant;
   return out;
 }
 

@@ -89,7 +89,7 @@ export async function loadImageNet32(o: ImageNet32Options): Promise<ImageDataset
   const verify = o.verify !== false;
   if (files.length === 1) {
     const { labels, side, images } = await readNpzFile(files[0]!, verify, o.sha256);
-    return { images, labels, numExamples: labels.length, height: side, width: side, channels: 3, numClasses: 1000 };
+    return { images, labels, numExamples: labels.length, height: side, width: side, channels: 3, numClasses: 1000, flipInvariant: true };
   }
 
   // Several files: count the examples first (from each file's small labels.npy), so the images are
@@ -120,7 +120,7 @@ export async function loadImageNet32(o: ImageNet32Options): Promise<ImageDataset
     labels.set(part.labels, at);
     at += part.labels.length;
   }
-  return { images: images!, labels, numExamples: total, height: side, width: side, channels: 3, numClasses: 1000 };
+  return { images: images!, labels, numExamples: total, height: side, width: side, channels: 3, numClasses: 1000, flipInvariant: true };
 }
 
 type Decoded = { data: Uint8Array; labels: Int32Array; side: number };

@@ -108,6 +108,8 @@ export async function loadMnist(o: MnistOptions = {}): Promise<ImageDataset> {
     width: SIDE,
     channels: 1,
     numClasses: 10,
+    // A mirrored digit is not the same digit.
+    flipInvariant: false,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   };
 }

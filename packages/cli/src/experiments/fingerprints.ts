@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from './manifest';
+import { assertSameFingerprint, buildId, fingerprint, fingerprintFrom, type Fingerprint, type FingerprintValue } from '@geoparam/core';
+
+/** A data set's name and the sha256 of its values: the same name with changed contents is another run. */
+export type DataIdentity = { name: string; sha256: string };
+
+/**
+ * sha256 over the arrays' bytes, each prefixed by its length (so moving values from one array to
+ * the next changes the hash). node:crypto, incremental: image sets are hundreds of MB.
+ */
+export function dataIdentity(name: string, ...arrays: ArrayBufferView[]): DataIdentity {
+  const hash = createHash('sha256');
+  for (const array of arrays) {
+    hash.update(`${array.byteLength}:`);
+    hash.update(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+  }
+  return { name, sha256: hash.digest('hex') };
+}
+
+/** Everything that changes a command's result, plus the geoparam build that computed it. */
+export function runFingerprint(fields: Record<string, FingerprintValue>): Fingerprint {
+  return fingerprint({ ...fields, build: buildId() });
+}
+
+/** One method's run within a command: the command's fields plus the method, its learning rate and `extra`. */
+export function methodFingerprint(run: Fingerprint, method: string, learningRate: number, extra: Record<string, FingerprintValue> = {}): Fingerprint {
+  return fingerprint({ ...run.fields, ...extra, method, learningRate });
+}
+
+const CHECKPOINT_FINGERPRINT = 'fingerprint.json';
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Marks a fresh checkpoint directory with the run that writes into it. */
+export function markCheckpoint(dir: string, current: Fingerprint): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  writeFileAtomic(path.join(dir, CHECKPOINT_FINGERPRINT), JSON.stringify(current) + '\n');
+}
+
+/** Refuses to resume a checkpoint written by another run (or by a geoparam without fingerprints). */
+export function assertCheckpointMatches(dir: string, current: Fingerprint): void {
+  const stored = fingerprintFrom(readJson(path.join(dir, CHECKPOINT_FINGERPRINT)));
+  assertSameFingerprint(stored, current, `checkpoint ${dir}`, `delete ${dir} or drop --resume`);
+}
+
+/** What partial.json holds: the command's fingerprint and each finished method with its own. */
+export interface PartialFile<R extends { fingerprint: Fingerprint }> {
+  fingerprint: Fingerprint;
+  methods: R[];
+}
+
+/**
+ * The finished methods of an interrupted command that this run may reuse: refused when the
+ * partial results were made under other settings; among them, only those whose method fingerprint
+ * is one this run would compute. No file: nothing to reuse.
+ */
+export function readPartial<R extends { fingerprint: Fingerprint }>(file: string, current: Fingerprint, wanted: readonly Fingerprint[], out: string): R[] {
+  if (!fs.existsSync(file)) return [];
+  const partial = readJson(file) as Partial<PartialFile<R>> | undefined;
+  assertSameFingerprint(fingerprintFrom(partial?.fingerprint), current, `partial results ${file}`, `delete ${out} or drop --resume`);
+  const hashes = new Set(wanted.map((f) => f.hash));
+  return (partial?.methods ?? []).filter((m) => {
+    const stored = fingerprintFrom(m.fingerprint);
+    return stored !== undefined && hashes.has(stored.hash);
+  });
+}

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FingerprintMismatchError, type Fingerprint } from '@geoparam/core';
+import { assertCheckpointMatches, dataIdentity, markCheckpoint, methodFingerprint, readPartial, runFingerprint } from '../src/experiments/fingerprints';
+import { tmp } from './helpers';
+
+const fields = { command: 'reproduce banana', seed: 0, epochs: 50, protocol: 'validation', stabilitySteps: 10, backend: 'wasm' };
+
+describe('fingerprints of CLI runs', () => {
+  it('identifies data by its values, not its name', () => {
+    const a = dataIdentity('banana', Float32Array.from([1, 2, 3]), Float32Array.from([0, 1, 0]));
+    expect(dataIdentity('banana', Float32Array.from([1, 2, 3]), Float32Array.from([0, 1, 0]))).toEqual(a);
+    expect(dataIdentity('banana', Float32Array.from([1, 2, 3.5]), Float32Array.from([0, 1, 0])).sha256).not.toBe(a.sha256);
+    // Moving a value from one array to the next is other data.
+    expect(dataIdentity('banana', Float32Array.from([1, 2]), Float32Array.from([3, 0, 1, 0])).sha256).not.toBe(a.sha256);
+  });
+
+  it('refuses partial results of other data, naming the field and how to start over', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'partial.json');
+    const stored = runFingerprint({ ...fields, data: dataIdentity('banana', Float32Array.from([1, 2, 3])) });
+    const current = runFingerprint({ ...fields, data: dataIdentity('banana', Float32Array.from([1, 2, 4])) });
+    fs.writeFileSync(file, JSON.stringify({ fingerprint: stored, methods: [] }));
+    expect(() => readPartial(file, current, [], dir)).toThrow(FingerprintMismatchError);
+    expect(() => readPartial(file, current, [], dir)).toThrow(new RegExp(`^partial results ${file} was made with other settings: data \\{"name":"banana","sha256":"[0-9a-f]+\\.\\.\\. there, \\{.*now\\. To start over: delete ${dir} or drop --resume$`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a partial.json without a fingerprint (written before fingerprints existed)', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'partial.json');
+    fs.writeFileSync(file, JSON.stringify({ experiment: 'banana', seed: 0, protocol: 'validation', epochs: 50, methods: [{ method: 'standard' }] }));
+    expect(() => readPartial(file, runFingerprint({ ...fields, data: null }), [], dir)).toThrow(/has no valid fingerprint/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reuses exactly the finished methods whose fingerprint this run would compute', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'partial.json');
+    const run = runFingerprint({ ...fields, data: null });
+    const sp = methodFingerprint(run, 'standard', 0.01);
+    const gmpOtherRate = methodFingerprint(run, 'geometric', 0.3);
+    fs.writeFileSync(file, JSON.stringify({ fingerprint: run, methods: [{ method: 'standard', fingerprint: sp }, { method: 'geometric', fingerprint: gmpOtherRate }] }));
+    const wanted = [sp, methodFingerprint(run, 'geometric', 0.1)];
+    expect(readPartial<{ method: string; fingerprint: Fingerprint }>(file, run, wanted, dir).map((m) => m.method)).toEqual(['standard']);
+    expect(readPartial(path.join(dir, 'absent.json'), run, wanted, dir)).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes a checkpoint only under its own fingerprint; one without a fingerprint is refused', () => {
+    const dir = tmp();
+    const checkpoint = path.join(dir, 'checkpoints', 'geometric');
+    const run = (seed: number) => methodFingerprint(runFingerprint({ ...fields, seed, data: null }), 'geometric', 0.1);
+    fs.mkdirSync(checkpoint, { recursive: true });
+    fs.writeFileSync(path.join(checkpoint, 'stale.bin'), 'from another run');
+    markCheckpoint(checkpoint, run(0));
+    expect(fs.readdirSync(checkpoint)).toEqual(['fingerprint.json']);
+    expect(() => assertCheckpointMatches(checkpoint, run(0))).not.toThrow();
+    expect(() => assertCheckpointMatches(checkpoint, run(1))).toThrow(`checkpoint ${checkpoint} was made with other settings: seed 0 there, 1 now. To start over: delete ${checkpoint} or drop --resume`);
+    fs.rmSync(path.join(checkpoint, 'fingerprint.json'));
+    expect(() => assertCheckpointMatches(checkpoint, run(0))).toThrow(/has no valid fingerprint/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
