@@ -13,6 +13,7 @@ export const webglBackend: BackendProvider = {
   tfjsName: 'webgl',
   // Below wasm: for the small models of this library WASM wins, and WebGL float32 varies by GPU.
   priority: 0,
+  deviceResident: true,
   async load() {
     if (loaded) return;
     if (!hasCanvas()) {

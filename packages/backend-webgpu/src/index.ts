@@ -2,10 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, type BackendDetails, type BackendProvider } from '@geoparam/core';
 import { nodeGpu } from './dawn';
 import { SynchronousReadError, WebGPUDeviceLostError } from './errors';
+import { registerGeometricKernels } from './geometric-affine';
 import type { Gpu, GpuAdapter, GpuAdapterInfo, GpuDevice, GpuDeviceLostInfo } from './gpu-types';
 
 export { SynchronousReadError, WebGPUDeviceLostError } from './errors';
 export { findSwiftShaderIcd, SWIFTSHADER_ICD_PATHS } from './dawn';
+export { geometricAffineWebGPU, geometricAffineGradWebGPU, registerGeometricKernels } from './geometric-affine';
 
 /** The limits worth seeing in a backend report: they bound tensor and workgroup sizes. */
 const REPORTED_LIMITS = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension'];
@@ -71,7 +73,7 @@ async function findAdapter(): Promise<{ gpu: Gpu; adapter: GpuAdapter; driver: s
 interface WrappedBackend {
   readSync(dataId: object): unknown;
   read(dataId: object): Promise<unknown>;
-  runWebGPUProgram(...args: unknown[]): unknown;
+  runWebGPUProgram(program: unknown, ...rest: unknown[]): unknown;
 }
 
 /**
@@ -81,9 +83,14 @@ interface WrappedBackend {
 function guard(backend: WrappedBackend, current: Session): void {
   const lostError = () => new WebGPUDeviceLostError(current.lost!.reason, current.lost!.message);
   const { readSync, read, runWebGPUProgram } = backend;
-  backend.runWebGPUProgram = function (...args) {
+  backend.runWebGPUProgram = function (program, ...rest) {
     if (current.lost) throw lostError();
-    return runWebGPUProgram.apply(this, args);
+    // tfjs-backend-webgpu 4.22's CumProgram (cumsum, cumprod) writes the scanned length into its
+    // WGSL but not into its shaderKey: the pipeline compiled for one length then served every other,
+    // and reverse scans came out wrong (GmP's initialization read zeros). Key it by length too.
+    const p = program as { shaderKey: string; outputShape: number[] };
+    if (p.shaderKey.startsWith('cum_') && !p.shaderKey.includes('_length')) p.shaderKey += `_length${p.outputShape[p.outputShape.length - 1]}`;
+    return runWebGPUProgram.call(this, program, ...rest);
   };
   backend.read = async function (dataId) {
     if (current.lost) throw lostError();
@@ -110,6 +117,7 @@ function register(current: Session): void {
   // The package registers its kernels, and its own factory where navigator.gpu exists; ours replaces
   // that factory to keep the adapter (for the report) and the device (for loss).
   const { WebGPUBackend } = require('@tensorflow/tfjs-backend-webgpu') as { WebGPUBackend: new (device: GpuDevice, info?: GpuAdapterInfo) => tf.KernelBackend };
+  registerGeometricKernels();
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend(
     'webgpu',
@@ -150,6 +158,7 @@ export const webgpuBackend: BackendProvider = {
   name: 'webgpu',
   tfjsName: 'webgpu',
   priority: -1,
+  deviceResident: true,
   async load() {
     await loadWebGPU();
   },

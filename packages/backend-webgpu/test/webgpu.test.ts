@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { probeBackend, registeredBackends, useBackend } from '@geoparam/core';
+import { backendIsDeviceResident, probeBackend, registeredBackends, useBackend } from '@geoparam/core';
 import { SynchronousReadError, WebGPUDeviceLostError, summarizeAdapter } from '@geoparam/backend-webgpu';
 import '@geoparam/backend-webgpu/register';
 import { execFileSync } from 'node:child_process';
@@ -41,6 +41,8 @@ describe('webgpu backend without an adapter', () => {
     expect(report.details['maxBufferSize']).toBeGreaterThan(0);
     expect(report.details['maxComputeInvocationsPerWorkgroup']).toBeGreaterThan(0);
     expect(await probeBackend('webgpu')).toEqual({ name: 'webgpu', available: true });
+    // Library code must not read synchronously per step here (e.g. GmP's fold decision).
+    expect(backendIsDeviceResident()).toBe(true);
   });
 
   it('computes on the GPU and reads asynchronously; a synchronous read is a typed error', async () => {
@@ -58,6 +60,22 @@ describe('webgpu backend without an adapter', () => {
     const onGpu = tf.matMul(a, b);
     expect(() => onGpu.dataSync()).toThrow(SynchronousReadError);
     tf.dispose([a, b, product, onGpu]);
+  });
+
+  it('scans of different lengths each get their own pipeline (tfjs-backend-webgpu 4.22 keyed them by op only)', async () => {
+    await useBackend('webgpu');
+    for (const length of [5, 9, 3]) {
+      const values = Array.from({ length: 4 * length }, (_, i) => (i % 7) - 2);
+      const x = tf.tensor2d(values, [4, length]);
+      const scanned = tf.cumsum(x, 1, true, true);
+      const actual = await scanned.data();
+      const expected = values.map((_, i) => {
+        const [row, col] = [Math.floor(i / length), i % length];
+        return values.slice(row * length + col + 1, (row + 1) * length).reduce((a, b) => a + b, 0);
+      });
+      expect(Array.from(actual)).toEqual(expected);
+      tf.dispose([x, scanned]);
+    }
   });
 
   it('turns a lost device into a typed error saying what happened, and recovers on useBackend', async () => {

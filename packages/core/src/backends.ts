@@ -20,6 +20,11 @@ export interface BackendProvider {
   details(): Promise<BackendDetails>;
   /** Runs once the backend is tfjs's active one. */
   onActivate?(): void;
+  /**
+   * Tensors live on a device (GPU) and reads are asynchronous: a synchronous read stalls the
+   * device queue (browsers) or is impossible (WebGPU in Node), so library code must not read per step.
+   */
+  readonly deviceResident?: boolean;
 }
 
 export interface BackendReport {
@@ -85,6 +90,12 @@ export async function useBackend(name?: string): Promise<BackendReport> {
   provider.onActivate?.();
   active = { name: provider.name, tfjsName: provider.tfjsName, details: await provider.details() };
   return active;
+}
+
+/** Whether tfjs's current backend keeps tensors on a device (see `BackendProvider.deviceResident`). */
+export function backendIsDeviceResident(): boolean {
+  const current = tf.getBackend();
+  return [...providers.values()].some((p) => p.tfjsName === current && p.deviceResident === true);
 }
 
 /** The backend selected through `useBackend`, or null when none was. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError , tidy } from '@geoparam/core';
+import { InvalidArgumentError, backendIsDeviceResident, tidy } from '@geoparam/core';
 import { BaseParameterization, boundaryFrom, columnNorms, type InitOptions } from './base';
 import { geometricAffine, hasGeometricAffineKernels } from './geometric-affine';
 import { cartesianToHyperspherical } from './hyperspherical';
@@ -71,11 +71,11 @@ export class Geometric extends BaseParameterization {
   /**
    * Whether to compute `act(x (u r) + lambda r)` instead of `r act(x u + lambda)`: the same
    * function and gradient when every r > 0, without the `[batch, units]` multiply and its batch
-   * reduction. Only where the fused kernel runs: deciding reads r, which is free on the CPU-side
-   * backends that register it and would stall an asynchronous one.
+   * reduction. Only where the fused kernel runs on the CPU side: deciding reads r, which is free
+   * there, would stall a GPU backend (and WebGPU in Node cannot read synchronously at all).
    */
   private foldsScale(context: ApplyContext): boolean {
-    if (!context.foldPositiveScale || this.geometry.fanIn === 1 || !hasGeometricAffineKernels()) return false;
+    if (!context.foldPositiveScale || this.geometry.fanIn === 1 || !hasGeometricAffineKernels() || backendIsDeviceResident()) return false;
     const { fanIn, units } = this.geometry;
     const values = this.variable('geometry').dataSync();
     for (let at = fanIn * units; at < (fanIn + 1) * units; at++) if (!(values[at]! > 0)) return false;
