@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FingerprintMismatchError, type Fingerprint } from '@geoparam/core';
+import { checkoutCommit } from '../src/build-commit';
 import { assertCheckpointMatches, dataIdentity, markCheckpoint, methodFingerprint, readPartial, runFingerprint } from '../src/experiments/fingerprints';
 import { tmp } from './helpers';
 
@@ -60,5 +62,19 @@ describe('fingerprints of CLI runs', () => {
     fs.rmSync(path.join(checkpoint, 'fingerprint.json'));
     expect(() => assertCheckpointMatches(checkpoint, run(0))).toThrow(/has no valid fingerprint/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('checkoutCommit (the commit buildId reports for a CLI run from a checkout)', () => {
+  it('is the checkout\'s commit, marked -dirty when tracked files changed', () => {
+    const expected = execFileSync('git', ['-C', __dirname, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(checkoutCommit(__dirname)).toMatch(new RegExp(`^${expected}(-dirty)?$`));
+  });
+
+  it('is unknown for a package installed under node_modules and outside any git checkout', () => {
+    expect(checkoutCommit(path.dirname(require.resolve('commander')))).toBeUndefined();
+    const outside = tmp();
+    expect(checkoutCommit(outside)).toBeUndefined();
+    fs.rmSync(outside, { recursive: true, force: true });
   });
 });
