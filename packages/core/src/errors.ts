@@ -94,10 +94,21 @@ export class FingerprintMismatchError extends GeoparamError {
         : differences.length === 0
           ? 'has a fingerprint hash that does not match its fields'
           : `was made with other settings: ${differences
-              .map((d) => `${d.field} ${describeStored(d.stored)} there, ${describeStored(d.current)} now`)
+              .flatMap((d) => leafDifferences(d.field, d.stored, d.current))
+              .map(([field, stored, current]) => `${field} ${describeStored(stored)} there, ${describeStored(current)} now`)
               .join('; ')}`;
     super('FINGERPRINT_MISMATCH', `${what} ${why}. To start over: ${howToStartOver}`);
   }
+}
+
+/** Where both sides are plain objects, the nested fields that differ (`data.sha256`), so the message names the leaf. */
+function leafDifferences(field: string, stored: unknown, current: unknown): [string, unknown, unknown][] {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(stored) || !isRecord(current)) return [[field, stored, current]];
+  const keys = [...new Set([...Object.keys(stored), ...Object.keys(current)])].sort();
+  return keys
+    .filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(current[k]))
+    .flatMap((k) => leafDifferences(`${field}.${k}`, stored[k], current[k]));
 }
 
 function describeStored(value: unknown): string {

@@ -115,7 +115,15 @@ describe('fingerprintDifferences and assertSameFingerprint', () => {
     );
   });
 
-  it('treats a missing stored fingerprint as a mismatch', () => {
+  it('names the nested field that differs inside an object-valued field', () => {
+    const a = fingerprint({ data: { name: 'banana', sha256: 'aa' }, method: { name: 'geometric', lr: 0.1 } });
+    const b = fingerprint({ data: { name: 'banana', sha256: 'bb' }, method: { name: 'geometric', lr: 0.1 } });
+    expect(() => assertSameFingerprint(a, b, 'partial results p.json', 'delete out')).toThrow(
+      'partial results p.json was made with other settings: data.sha256 "aa" there, "bb" now. To start over: delete out',
+    );
+  });
+
+    it('treats a missing stored fingerprint as a mismatch', () => {
     expect(() => assertSameFingerprint(undefined, stored, 'partial.json in out/', 'delete out/partial.json')).toThrow(
       /^partial\.json in out\/ has no valid fingerprint.*To start over: delete out\/partial\.json$/,
     );
