@@ -89,12 +89,28 @@ export function createProgram(io: Io): Command {
           ? 'Figure 2: 1-D Levy regression with SP, WN, BN and GmP, CAB evolution and stability'
           : 'Figure 3: 2-D Banana classification with SP, WN, BN and GmP, CAB trajectories, decision boundary and stability',
       )
-      .option('--seed <n>', 'seed of data, initialization and batch order', parseSeed, 0)
+      .option('--seed <S>', `the data draw (np.random.seed(S) with --data-draw reference) and the first initialization seed (the paper: 0)`, parseSeed, 0)
+      .option('--seeds <N>', 'initializations S, S+1, …, S+N−1 per method on each data draw', parsePositiveInteger, defaults.seeds)
+      .option('--data-seeds <M>', 'repeat the study over data draws S, …, S+M−1', parsePositiveInteger, 1)
+      .addOption(
+        new Option('--data-draw <source>', "reference: the reference code's numpy draws; own: geoparam's SeedStream")
+          .choices(['reference', 'own'])
+          .default('reference'),
+      )
       .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
       .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
       .option('--out <dir>', 'where results.json, manifest.json and the figures go', path.join('geoparam-out', experiment))
       .option('--epochs <n>', `maximum epochs (paper: ${defaults.epochs})`, parsePositiveInteger, defaults.epochs)
-      .addOption(new Option('--protocol <name>', 'what LR schedule and early stopping watch').choices(['validation', 'paper']).default('validation'))
+      .addOption(
+        new Option(
+          '--protocol <name>',
+          experiment === 'levy'
+            ? 'what LR schedule and early stopping watch: paper = the training loss, as the reference (the test grid is never looked at); validation = 20% of the training points'
+            : 'what LR schedule and early stopping watch: validation = 20% of the training split; paper = the test split, as the reference (optimistic)',
+        )
+          .choices(['validation', 'paper'])
+          .default(defaults.protocol),
+      )
       .option('--stability-steps <n>', 'steps recorded in the lr 0.1 stability run', parsePositiveInteger, defaults.stabilitySteps)
       .option('--json', 'print results.json instead of the table', false)
       .option('--no-figures', 'skip rendering the SVG/PNG figures')

@@ -13,38 +13,46 @@ describe('geoparam reproduce levy', () => {
     const dir = tmp();
     await useBackend(backend);
     const before = tf.memory().numTensors;
-    const { code, out } = await run(['reproduce', 'levy', '--backend', backend, '--epochs', '40', '--stability-steps', '15', '--no-figures', '--json', '--out', dir]);
+    const { code, out } = await run(['reproduce', 'levy', '--backend', backend, '--seeds', '2', '--epochs', '40', '--stability-steps', '15', '--no-figures', '--json', '--out', dir]);
     expect(code).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
     const printed = JSON.parse(out);
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     expect(saved).toEqual(printed);
-    expect(saved).toMatchObject({ experiment: 'levy', backend, seed: 0, protocol: 'validation' });
+    expect(saved).toMatchObject({ experiment: 'levy', backend, seed: 0, dataDraw: 'reference', dataSeeds: [0], initSeeds: [0, 1], protocol: 'paper' });
     expect(Object.keys(saved.methods)).toEqual(['standard', 'weightNorm', 'batchNorm', 'geometric']);
     for (const [method, m] of Object.entries<Record<string, unknown>>(saved.methods)) {
       expect(m['lr']).toBe(method === 'geometric' ? 0.1 : 0.01);
-      expect(m['epochs']).toBeLessThanOrEqual(40);
-      expect(m['testRmse']).toBeGreaterThan(0);
+      const runs = m['runs'] as { dataSeed: number; initSeed: number; testRmse: number; epochs: number; stacked: boolean }[];
+      expect(runs.map((r) => [r.dataSeed, r.initSeed, r.stacked])).toEqual([[0, 0, false], [0, 1, true]]);
+      expect(runs.every((r) => r.epochs <= 40 && r.testRmse > 0)).toBe(true);
+      const stats = m['testRmse'] as { n: number; mean: number; median: number; min: number; max: number };
+      expect(stats).toMatchObject({ n: 2, min: Math.min(...runs.map((r) => r.testRmse)), max: Math.max(...runs.map((r) => r.testRmse)) });
+      expect(stats.mean).toBeCloseTo((runs[0]!.testRmse + runs[1]!.testRmse) / 2, 12);
+      const difference = m['differenceToStandard'] as { n: number; mean: number } | null;
+      if (method === 'standard') expect(difference).toBeNull();
+      else expect(difference!.n).toBe(2);
       const stability = m['stability'] as { perStep: number[]; max: number };
       expect(stability.perStep).toHaveLength(15);
       expect(stability.max).toBe(Math.max(...stability.perStep));
     }
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.backend.name).toBe(backend);
-    expect(manifest.settings).toMatchObject({ experiment: 'levy', seed: 0, epochs: 40 });
+    expect(manifest.settings).toMatchObject({ experiment: 'levy', seed: 0, dataDraw: 'reference', initSeeds: [0, 1], epochs: 40 });
+    expect(manifest.settings.initializations).toMatch(/TensorFlow's op-level RNG of the reference is not reproduced/);
     expect(manifest.versions.tfjsCore).toBe('4.22.0');
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('reproduces the paper’s finding on the full schedule: GmP fits better and its CABs move far less than SP’s', () => {
     // The built binary, as a user runs it (jest's module sandbox makes tfjs training ~3x slower).
     const dir = tmp();
-    const out = execFileSync(process.execPath, [bin, 'reproduce', 'levy', '--protocol', 'paper', '--methods', 'sp,gmp', '--stability-steps', '300', '--no-figures', '--json', '--out', dir], {
+    const out = execFileSync(process.execPath, [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '3', '--stability-steps', '300', '--no-figures', '--json', '--out', dir], {
       encoding: 'utf8',
     });
-    const { methods, protocol } = JSON.parse(out);
-    expect(protocol).toBe('paper');
-    expect(methods.geometric.testRmse).toBeLessThan(methods.standard.testRmse);
+    const { methods, protocol, dataDraw } = JSON.parse(out);
+    expect([protocol, dataDraw]).toEqual(['paper', 'reference']);
+    expect(methods.geometric.testRmse.mean).toBeLessThan(methods.standard.testRmse.mean);
     // Fig 2(c): with lr 0.1, GmP's characteristic points stay below 1 per step, SP's jump far.
     expect(methods.geometric.stability.max).toBeLessThan(1);
     expect(methods.standard.stability.max).toBeGreaterThan(100);
@@ -53,10 +61,17 @@ describe('geoparam reproduce levy', () => {
 
   it('states its protocol and rejects bad options', async () => {
     const dir = tmp();
-    const table = await run(['reproduce', 'levy', '--backend', 'wasm', '--methods', 'gmp', '--epochs', '5', '--stability-steps', '3', '--no-figures', '--out', dir]);
+    const table = await run(['reproduce', 'levy', '--backend', 'wasm', '--methods', 'gmp', '--seeds', '2', '--protocol', 'validation', '--epochs', '5', '--stability-steps', '3', '--no-figures', '--out', dir]);
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/protocol validation: .*20% of the training points/);
-    expect(table.out).toMatch(/^GmP\s+0\.1\s+\d+\.\d{3}\s+0\.496\s+5\s+completed/m);
+    expect(table.out).toMatch(/data draw reference: the notebook's points, np\.random\.seed\(S\)/);
+    expect(table.out).toMatch(/^GmP\s+0\.1\s+\d\.\d{3} ± \d\.\d{3}\s+\d\.\d{3}\s+\d\.\d{3}–\d\.\d{3}\s+0\.496\s+-\s+2\s+5\s/m);
+    // Every seed of the study must be a seed, not only the first.
+    const refused = await run(['reproduce', 'levy', '--seed', '2147483647', '--seeds', '2', '--no-figures', '--out', dir]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/seed \+ seeds - 1 must be an integer seed in \[0, 2147483647\], got 2147483648/);
+    expect((await run(['reproduce', 'levy', '--data-draw', 'numpy'])).err).toMatch(/Allowed choices are reference, own/);
+    expect((await run(['reproduce', 'levy', '--seeds', '0'])).err).toMatch(/"0" is not a positive integer/);
     expect((await run(['reproduce', 'levy', '--epochs', '0'])).err).toMatch(/"0" is not a positive integer/);
     // A seed past 2^31 - 1 (or negative) would wrap inside the seed streams into another run's seed.
     expect((await run(['reproduce', 'levy', '--seed', '4294967296'])).err).toMatch(/"4294967296" is not a seed in \[0, 2147483647\]/);
@@ -73,14 +88,16 @@ describe('geoparam reproduce banana', () => {
   it('trains on the shared banana data and shows GmP turning its CABs far less', async () => {
     const dir = tmp();
     const { code, out } = await run([
-      'reproduce', 'banana', '--data-dir', sharedData('banana'), '--methods', 'sp,wn,gmp', '--epochs', '15', '--no-figures', '--json', '--out', dir,
+      'reproduce', 'banana', '--data-dir', sharedData('banana'), '--methods', 'sp,wn,gmp', '--seeds', '2', '--data-seeds', '2', '--epochs', '15', '--no-figures', '--json', '--out', dir,
     ]);
     expect(code).toBe(0);
     const result = JSON.parse(out);
-    expect(result).toMatchObject({ experiment: 'banana', backend: 'wasm', protocol: 'validation', stabilitySteps: 100 });
-    for (const m of Object.values<{ testAccuracy: number; stability: { perStep: number[]; max: number } }>(result.methods)) {
-      expect(m.testAccuracy).toBeGreaterThan(0.5);
-      expect(m.testAccuracy).toBeLessThanOrEqual(1);
+    expect(result).toMatchObject({ experiment: 'banana', backend: 'wasm', protocol: 'validation', dataDraw: 'reference', dataSeeds: [0, 1], initSeeds: [0, 1], stabilitySteps: 100 });
+    for (const m of Object.values<{ testAccuracy: { n: number; min: number; max: number }; runs: { dataSeed: number; initSeed: number }[]; stability: { perStep: number[]; max: number } }>(result.methods)) {
+      expect(m.runs.map((r) => `${r.dataSeed}/${r.initSeed}`)).toEqual(['0/0', '0/1', '1/0', '1/1']);
+      expect(m.testAccuracy.n).toBe(4);
+      expect(m.testAccuracy.min).toBeGreaterThan(0.5);
+      expect(m.testAccuracy.max).toBeLessThanOrEqual(1);
       expect(m.stability.perStep).toHaveLength(100);
     }
     // Fig 3(i): an Adam step of size lr turns a GmP boundary by at most lr radians (5.73 degrees).
@@ -93,11 +110,11 @@ describe('geoparam reproduce banana', () => {
 describe('the built CLI', () => {
   it('renders every figure of both reproductions as SVG and PNG', () => {
     const dir = tmp();
-    execFileSync(process.execPath, [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--epochs', '20', '--stability-steps', '10', '--out', dir], { encoding: 'utf8' });
-    execFileSync(process.execPath, [bin, 'reproduce', 'banana', '--data-dir', sharedData('banana'), '--methods', 'bn,gmp', '--epochs', '5', '--stability-steps', '10', '--out', dir], {
+    execFileSync(process.execPath, [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '2', '--epochs', '20', '--stability-steps', '10', '--out', dir], { encoding: 'utf8' });
+    execFileSync(process.execPath, [bin, 'reproduce', 'banana', '--data-dir', sharedData('banana'), '--methods', 'bn,gmp', '--seeds', '2', '--epochs', '5', '--stability-steps', '10', '--out', dir], {
       encoding: 'utf8',
     });
-    for (const name of ['levy-fit', 'levy-cab-evolution', 'levy-stability', 'banana-trajectories', 'banana-boundary', 'banana-stability']) {
+    for (const name of ['levy-fit', 'levy-cab-evolution', 'levy-stability', 'levy-seeds', 'banana-trajectories', 'banana-boundary', 'banana-stability', 'banana-seeds']) {
       expect(fs.readFileSync(path.join(dir, `${name}.svg`), 'utf8')).toMatch(/^<svg/);
       expect(fs.readFileSync(path.join(dir, `${name}.png`)).subarray(1, 4).toString()).toBe('PNG');
     }
@@ -106,7 +123,7 @@ describe('the built CLI', () => {
 
   it('writes a checkpoint on Ctrl-C and --resume finishes the run', async () => {
     const dir = tmp();
-    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--epochs', '6000', '--stability-steps', '10', '--no-figures', '--out', dir];
+    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '1', '--epochs', '6000', '--stability-steps', '10', '--no-figures', '--out', dir];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { carveValidation, levy, levyFunction, type Dataset } from '@geoparam/datasets';
+import { carveValidation, levy, levyFunction, type DataDraw, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { dataIdentity, methodFingerprint, type DataIdentity } from './fingerprints';
+import { METHOD_LABELS } from '../labels';
 import { paperLearningRate } from './methods';
-import { stabilityRun, trainMethod, type ExperimentOptions, type MethodOutcome, type StabilityOutcome, type TrainSpec } from './runner';
+import { seedRange, showcaseRun, stabilityRun, trainMethod, trainSeeds, type ExperimentOptions, type MethodOutcome, type SeedRun, type StabilityOutcome, type TrainSpec } from './runner';
 
 export type LevyOptions = ExperimentOptions<LevyMethodResult>;
 
@@ -20,21 +21,26 @@ export interface LevyResult {
   train: { x: number[]; y: number[] };
   validation: { x: number[]; y: number[] } | null;
   grid: { x: number[]; truth: number[] };
+  /** The showcase run of each method (draw S, initialization S), with predictions and trajectories. */
   methods: LevyMethodResult[];
+  /** Every run's result: the showcase runs first, then the stacked ones. */
+  runs: SeedRun[];
 }
 
 /** Paper numbers (Fig 2, test RMSE). */
 export const LEVY_PAPER_RMSE: Partial<Record<ParameterizationName, number>> = { standard: 1.224, weightNorm: 1.2, batchNorm: 1.219, geometric: 0.496 };
 
 export interface LevyData {
-  data: ReturnType<typeof levy>;
+  /** One per data draw S…S+M−1. */
+  draws: { dataSeed: number; data: ReturnType<typeof levy> }[];
   identity: DataIdentity;
 }
 
-/** The seed's Levy points and their identity (what the run's fingerprint records). */
-export function loadLevyData(seed: number): LevyData {
-  const data = levy({ seed });
-  return { data, identity: dataIdentity('levy', data.train.x, data.train.y, data.test.x, data.test.y) };
+/** The Levy points of every draw and their identity (what the run's fingerprint records). */
+export function loadLevyData(seed: number, dataSeeds: number, draw: DataDraw): LevyData {
+  const draws = seedRange(seed, dataSeeds).map((dataSeed) => ({ dataSeed, data: levy({ seed: dataSeed, draw }) }));
+  const arrays = draws.flatMap(({ data }) => [data.train.x, data.train.y, data.test.x, data.test.y]);
+  return { draws, identity: dataIdentity('levy', ...arrays) };
 }
 
 function columns(d: Dataset) {
@@ -44,21 +50,34 @@ function columns(d: Dataset) {
 /**
  * Figure 2: 1-D Levy regression with one hidden layer of 100 ReLU units, Adam, MAE, full batch,
  * up to 10000 epochs, reduce-LR x0.1 after 500 flat epochs, early stopping after 1000 (best
- * weights restored). The reference watches the training loss; our default watches a validation
- * split carved from the 50 training points.
+ * weights restored). `paper` (the default) watches the training loss, as the reference does;
+ * `validation` watches a validation split carved from the 50 training points.
+ * Per method: the showcase run (draw S, initialization S) keeps predictions and CAB trajectories
+ * and is followed by the stability run; the other initializations of draw S, and all of the other
+ * draws, train stacked.
  */
-export async function runLevy(options: LevyOptions, completed: LevyMethodResult[] = [], { data }: LevyData = loadLevyData(options.seed)): Promise<LevyResult> {
-  let train = data.train;
-  let validation: Dataset | undefined;
-  if (options.protocol === 'validation') ({ train, validation } = carveValidation(data.train, { validationFraction: 0.2, seed: options.seed }));
-  const gridX = tf.tensor2d(data.test.x, [data.test.numExamples, 1]);
+export async function runLevy(
+  options: LevyOptions,
+  completed: LevyMethodResult[] = [],
+  completedRuns: SeedRun[] = [],
+  loaded: LevyData = loadLevyData(options.seed, options.dataSeeds, options.dataDraw),
+): Promise<LevyResult> {
+  const initSeeds = seedRange(options.seed, options.seeds);
+  const draws = loaded.draws.map(({ dataSeed, data }) => {
+    let train = data.train;
+    let validation: Dataset | undefined;
+    if (options.protocol === 'validation') ({ train, validation } = carveValidation(data.train, { validationFraction: 0.2, seed: dataSeed }));
+    return { dataSeed, train, validation, test: data.test };
+  });
+  const first = draws[0]!;
+  const gridX = tf.tensor2d(first.test.x, [first.test.numExamples, 1]);
   const predictions = new Map<string, number[]>();
-  const spec: TrainSpec = {
-    buildModel: (method) => mlp({ inputDim: 1, hidden: [100], parameterization: method, seed: options.seed }),
-    train,
-    ...(validation ? { validation } : {}),
-    test: data.test,
-    fit: { epochs: options.epochs, batchSize: 'full', loss: 'mae', metrics: ['rmse'], seed: options.seed },
+  const specFor = (draw: (typeof draws)[number]): TrainSpec => ({
+    buildModel: (method, seed) => mlp({ inputDim: 1, hidden: [100], parameterization: method, seed }),
+    train: draw.train,
+    ...(draw.validation ? { validation: draw.validation } : {}),
+    test: draw.test,
+    fit: { epochs: options.epochs, batchSize: 'full', loss: 'mae', metrics: ['rmse'] },
     schedule: { monitor: options.protocol === 'paper' ? 'loss' : 'val_loss', factor: 0.1, reducePatience: 500, stopPatience: 1000 },
     testMetric: 'rmse',
     ...(options.signal ? { signal: options.signal } : {}),
@@ -67,32 +86,45 @@ export async function runLevy(options: LevyOptions, completed: LevyMethodResult[
       predictions.set(`${method}/${phase}`, Array.from(out.dataSync()));
       out.dispose();
     },
-  };
+  });
   const results: LevyMethodResult[] = [...completed];
+  const runs: SeedRun[] = [...completedRuns];
   try {
     for (const method of options.methods) {
-      if (results.some((r) => r.method === method)) continue;
       const learningRate = paperLearningRate(method);
-      const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
-      const outcome = await trainMethod(spec, { method, learningRate, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
-      const stability = await stabilityRun(spec, method, 0.1, options.stabilitySteps, 'maxLocationShift');
-      const result: LevyMethodResult = {
-        ...outcome,
-        stability,
-        initialPrediction: predictions.get(`${method}/initial`) ?? [],
-        finalPrediction: predictions.get(`${method}/final`) ?? [],
-      };
-      results.push(result);
-      options.onMethod?.(result);
-      options.log(`${result.label}: test RMSE ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}), ${result.wallSeconds.toFixed(1)} s; stability max |Δφ| at lr 0.1: ${stability.max.toPrecision(3)}`);
+      if (!results.some((r) => r.method === method)) {
+        const spec = specFor(first);
+        const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
+        const outcome = await trainMethod(spec, { method, learningRate, seed: options.seed, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
+        const stability = await stabilityRun(spec, method, options.seed, 0.1, options.stabilitySteps, 'maxLocationShift');
+        const result: LevyMethodResult = {
+          ...outcome,
+          stability,
+          initialPrediction: predictions.get(`${method}/initial`) ?? [],
+          finalPrediction: predictions.get(`${method}/final`) ?? [],
+        };
+        results.push(result);
+        options.onMethod?.(result);
+        options.log(`${result.label}: test RMSE ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}), ${result.wallSeconds.toFixed(1)} s; stability max |Δφ| at lr 0.1: ${stability.max.toPrecision(3)}`);
+      }
+      for (const draw of draws) {
+        const showcase = draw === first ? [options.seed] : [];
+        const todo = initSeeds.filter((seed) => !showcase.includes(seed) && !runs.some((r) => r.method === method && r.dataSeed === draw.dataSeed && r.initSeed === seed));
+        const group = await trainSeeds(specFor(draw), method, learningRate, draw.dataSeed, todo);
+        if (group.length === 0) continue;
+        runs.push(...group);
+        options.onRuns?.(group);
+        options.log(`${METHOD_LABELS[method] ?? method}, data draw ${draw.dataSeed}: test RMSE ${group.map((r) => r.testMetric.toFixed(3)).join(', ')} (initializations ${todo.join(', ')}, stacked)`);
+      }
     }
   } finally {
     gridX.dispose();
   }
   return {
-    train: columns(train),
-    validation: validation ? columns(validation) : null,
-    grid: { x: Array.from(data.test.x), truth: Array.from(data.test.x, (x) => levyFunction(x)) },
+    train: columns(first.train),
+    validation: first.validation ? columns(first.validation) : null,
+    grid: { x: Array.from(first.test.x), truth: Array.from(first.test.x, (x) => levyFunction(x)) },
     methods: results,
+    runs: [...results.map((r) => showcaseRun(r, options.seed)), ...runs],
   };
 }

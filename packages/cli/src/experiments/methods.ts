@@ -6,6 +6,9 @@ export function paperLearningRate(method: ParameterizationName): number {
   return paperRate(method, 'mlp');
 }
 
+/** The method the tables pair every other one against (differences to SP on the same seeds). */
+export const BASELINE_METHOD: ParameterizationName = 'standard';
+
 export const MLP_METHODS = ['standard', 'weightNorm', 'batchNorm', 'geometric'] as const;
 
 export function resolveMethods(names: string[]): ParameterizationName[] {

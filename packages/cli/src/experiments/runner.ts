@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { GeoparamError, type Fingerprint } from '@geoparam/core';
-import type { Dataset } from '@geoparam/datasets';
+import type { DataDraw, Dataset } from '@geoparam/datasets';
 import type { Model } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import {
@@ -11,6 +11,7 @@ import {
   ReduceLROnPlateau,
   evaluate,
   fit,
+  fitStacked,
   type CabRecord,
   type Callback,
   type FitOptions,
@@ -30,7 +31,13 @@ export class InterruptedError extends GeoparamError {
 
 /** What every paper reproduction takes; `R` is its per-method result. */
 export interface ExperimentOptions<R> {
+  /** The first data draw and the first initialization seed (the showcase and stability runs use it). */
   seed: number;
+  /** Initialization seeds per method and draw: seed, seed + 1, … */
+  seeds: number;
+  /** Data draws: seed, seed + 1, … */
+  dataSeeds: number;
+  dataDraw: DataDraw;
   methods: ParameterizationName[];
   epochs: number;
   protocol: Protocol;
@@ -40,8 +47,10 @@ export interface ExperimentOptions<R> {
   /** Everything that changes this command's results (see fingerprints.ts); each method adds its own fields. */
   fingerprint: Fingerprint;
   signal?: AbortSignal;
-  /** Called when a method finishes (so partial results survive an interrupt). */
+  /** Called when a method's showcase run finishes (so partial results survive an interrupt). */
   onMethod?: (outcome: R) => void;
+  /** Called with each finished group of seed runs (likewise). */
+  onRuns?: (runs: SeedRun[]) => void;
   log: (line: string) => void;
 }
 
@@ -58,6 +67,21 @@ export interface MethodSpec {
   learningRate: number;
   /** The run's fingerprint with this method and rate: its checkpoint carries it. */
   fingerprint: Fingerprint;
+  /** Initialization seed (and batch order). */
+  seed: number;
+}
+
+/** One training run of a method on one data draw from one initialization, as the tables use it. */
+export interface SeedRun {
+  method: ParameterizationName;
+  dataSeed: number;
+  initSeed: number;
+  testMetric: number;
+  epochs: number;
+  stopReason: string;
+  /** Trained with other seeds as one stacked computation (`fitStacked`); wall time is its share. */
+  stacked: boolean;
+  wallSeconds: number;
 }
 
 export interface MethodOutcome {
@@ -76,11 +100,11 @@ export interface MethodOutcome {
 }
 
 export interface TrainSpec {
-  buildModel(method: ParameterizationName): Model;
+  buildModel(method: ParameterizationName, seed: number): Model;
   train: Dataset;
   validation?: Dataset;
   test: Dataset;
-  fit: Omit<FitOptions, 'optimizer' | 'callbacks' | 'checkpointDir' | 'resumeFrom' | 'monitor'>;
+  fit: Omit<FitOptions, 'optimizer' | 'callbacks' | 'checkpointDir' | 'resumeFrom' | 'monitor' | 'seed'>;
   schedule: Schedule;
   testMetric: 'rmse' | 'accuracy';
   /** Ctrl-C: training stops after the current batch, leaving a checkpoint. */
@@ -109,13 +133,12 @@ async function exists(file: string): Promise<boolean> {
  * written under the same fingerprint (FingerprintMismatchError otherwise).
  */
 export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpointDir: string, resume: boolean): Promise<MethodOutcome> {
-  const model = spec.buildModel(method.method);
+  const model = spec.buildModel(method.method, method.seed);
   try {
     spec.inspect?.(method.method, model, 'initial');
     const tracker = new CabTracker({ every: 'epoch' });
     const callbacks: Callback[] = [
-      new ReduceLROnPlateau({ monitor: spec.schedule.monitor, factor: spec.schedule.factor, patience: spec.schedule.reducePatience }),
-      new EarlyStopping({ monitor: spec.schedule.monitor, patience: spec.schedule.stopPatience, restoreBestWeights: true }),
+      ...scheduleCallbacks(spec.schedule),
       tracker,
       new ProgressBar({ label: (METHOD_LABELS[method.method] ?? method.method).padEnd(6) }),
     ];
@@ -128,6 +151,7 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
       { train: spec.train, ...(spec.validation ? { validation: spec.validation } : {}) },
       {
         ...spec.fit,
+        seed: method.seed,
         optimizer: { name: 'adam', learningRate: method.learningRate },
         monitor: spec.schedule.monitor,
         callbacks,
@@ -168,11 +192,12 @@ export interface StabilityOutcome {
 export async function stabilityRun(
   spec: TrainSpec,
   method: ParameterizationName,
+  seed: number,
   learningRate: number,
   steps: number,
   metric: 'maxLocationShift' | 'maxAngleChange',
 ): Promise<StabilityOutcome> {
-  const model = spec.buildModel(method);
+  const model = spec.buildModel(method, seed);
   try {
     const tracker = new CabTracker({ every: 'step', maxRecords: steps, stabilityOnly: true });
     const batchSize = spec.fit.batchSize === 'full' || spec.fit.batchSize === undefined ? spec.train.numExamples : spec.fit.batchSize;
@@ -180,7 +205,7 @@ export async function stabilityRun(
     const history = await fit(
       model,
       { train: spec.train },
-      { ...spec.fit, epochs: Math.ceil(steps / stepsPerEpoch), optimizer: { name: 'adam', learningRate }, callbacks: [tracker], ...(spec.signal ? { signal: spec.signal, handleSigint: false } : {}) },
+      { ...spec.fit, seed, epochs: Math.ceil(steps / stepsPerEpoch), optimizer: { name: 'adam', learningRate }, callbacks: [tracker], ...(spec.signal ? { signal: spec.signal, handleSigint: false } : {}) },
     );
     if (history.stopReason === 'interrupted') throw new InterruptedError(`interrupted during the stability run of ${METHOD_LABELS[method] ?? method}`);
     const series = tracker.stability.slice(0, steps);
@@ -194,4 +219,76 @@ export async function stabilityRun(
   } finally {
     model.dispose();
   }
+}
+
+function scheduleCallbacks(schedule: Schedule): Callback[] {
+  return [
+    new ReduceLROnPlateau({ monitor: schedule.monitor, factor: schedule.factor, patience: schedule.reducePatience }),
+    new EarlyStopping({ monitor: schedule.monitor, patience: schedule.stopPatience, restoreBestWeights: true }),
+  ];
+}
+
+/**
+ * One method on one data draw from several initializations, trained as one stacked computation
+ * (`fitStacked`: each member keeps its own initialization, batch order, schedule and early
+ * stopping, as separate `fit` runs would). Ctrl-C is honoured between groups, not inside one.
+ */
+export async function trainSeeds(spec: TrainSpec, method: ParameterizationName, learningRate: number, dataSeed: number, seeds: readonly number[]): Promise<SeedRun[]> {
+  if (seeds.length === 0) return [];
+  if (spec.signal?.aborted) throw new InterruptedError(`interrupted before the seed runs of ${METHOD_LABELS[method] ?? method}`);
+  const started = performance.now();
+  const models: Model[] = [];
+  try {
+    for (const seed of seeds) models.push(spec.buildModel(method, seed));
+    const histories = await fitStacked(
+      models.map((model, k) => ({
+        model,
+        train: spec.train,
+        ...(spec.validation ? { validation: spec.validation } : {}),
+        seed: seeds[k]!,
+        learningRate,
+        callbacks: scheduleCallbacks(spec.schedule),
+      })),
+      {
+        epochs: spec.fit.epochs,
+        ...(spec.fit.batchSize !== undefined ? { batchSize: spec.fit.batchSize } : {}),
+        loss: spec.fit.loss,
+        ...(spec.fit.metrics ? { metrics: spec.fit.metrics } : {}),
+        optimizer: { name: 'adam', learningRate },
+        monitor: spec.schedule.monitor,
+      },
+    );
+    const wallSeconds = (performance.now() - started) / 1000 / seeds.length;
+    return models.map((model, k) => ({
+      method,
+      dataSeed,
+      initSeed: seeds[k]!,
+      testMetric: evaluate(model, spec.test, { metrics: [spec.testMetric] })[spec.testMetric]!,
+      epochs: histories[k]!.epoch.length,
+      stopReason: histories[k]!.stopReason,
+      stacked: true,
+      wallSeconds,
+    }));
+  } finally {
+    models.forEach((m) => m.dispose());
+  }
+}
+
+/** A showcase run as one of the seed runs the tables summarize. */
+export function showcaseRun(outcome: MethodOutcome, seed: number): SeedRun {
+  return {
+    method: outcome.method,
+    dataSeed: seed,
+    initSeed: seed,
+    testMetric: outcome.testMetric,
+    epochs: outcome.epochs,
+    stopReason: outcome.stopReason,
+    stacked: false,
+    wallSeconds: outcome.wallSeconds,
+  };
+}
+
+/** The data seeds S…S+M−1 or initialization seeds S…S+N−1 of a study. */
+export function seedRange(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => first + i);
 }

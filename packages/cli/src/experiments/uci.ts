@@ -4,6 +4,7 @@ import { mlp } from '@geoparam/models';
 import { methodFacts, type ParameterizationName } from '@geoparam/parameterizations';
 import { EarlyStopping, ReduceLROnPlateau, evaluate, fit, fitStacked, type Callback, type FitOptions, type StackedFitOptions } from '@geoparam/trainer';
 import type { Protocol } from './runner';
+import { describeSample } from './statistics';
 
 /** One training run of the Table 1 protocol. */
 export interface UciJob {
@@ -215,9 +216,6 @@ export interface Summary {
 
 /** Mean and standard error (sample std / sqrt n) over splits. */
 export function summarize(values: number[]): { mean: number; se: number } {
-  const n = values.length;
-  if (n === 0) return { mean: Number.NaN, se: Number.NaN };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, se: Math.sqrt(variance / n) };
+  const { mean, se } = describeSample(values);
+  return { mean, se };
 }

@@ -2,7 +2,10 @@ import { METHODS } from '@geoparam/parameterizations';
 import type { FigureSpec } from '@geoparam/plot';
 import type { BananaResult } from '../experiments/banana';
 import type { LevyResult } from '../experiments/levy';
-import { thinRecords } from '../experiments/runner';
+import type { ParameterizationName } from '@geoparam/parameterizations';
+import { METHOD_LABELS } from '../labels';
+import { thinRecords, type SeedRun } from '../experiments/runner';
+import { describeSample } from '../experiments/statistics';
 
 const METHOD_ORDER = METHODS.map((m) => m.label);
 
@@ -202,5 +205,51 @@ export function bananaBoundaryFigure(result: BananaResult): FigureSpec {
       ],
     },
     resolve: { scale: { color: 'shared' } },
+  } as FigureSpec;
+}
+
+/** Every run's test metric per method (points), their mean ± s.e. (bar) and the paper's number (◆). */
+export function seedSpreadFigure(runs: SeedRun[], paper: Partial<Record<ParameterizationName, number>>, o: { metric: string; title: string; subtitle: string[] }): FigureSpec {
+  const values: Record<string, unknown>[] = [];
+  const labels: string[] = [];
+  for (const method of [...new Set(runs.map((r) => r.method))]) {
+    const label = METHOD_LABELS[method] ?? method;
+    labels.push(label);
+    const mine = runs.filter((r) => r.method === method);
+    mine.forEach((r) => values.push({ kind: 'run', method: label, value: r.testMetric, draw: r.dataSeed, init: r.initSeed }));
+    const { mean, se } = describeSample(mine.map((r) => r.testMetric));
+    values.push({ kind: 'mean', method: label, value: mean, lo: mean - se, hi: mean + se });
+    const published = paper[method];
+    if (published !== undefined) values.push({ kind: 'paper', method: label, value: published });
+  }
+  const order = labels.sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
+  const x = { field: 'method', type: 'nominal', sort: order, title: null } as const;
+  return {
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values },
+    width: 70 * order.length + 40,
+    height: 240,
+    layer: [
+      {
+        transform: [{ filter: "datum.kind === 'run'" }],
+        mark: { type: 'point', opacity: 0.6, size: 30 },
+        encoding: { x, y: { field: 'value', type: 'quantitative', title: o.metric, scale: { zero: false } }, color: { field: 'method', type: 'nominal', sort: order, legend: null } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'mean'" }],
+        mark: { type: 'errorbar', ticks: { size: 10 } },
+        encoding: { x, y: { field: 'lo', type: 'quantitative', title: o.metric }, y2: { field: 'hi' }, color: { value: '#222222' } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'mean'" }],
+        mark: { type: 'tick', color: '#222222', thickness: 2, size: 18 },
+        encoding: { x, y: { field: 'value', type: 'quantitative' } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'paper'" }],
+        mark: { type: 'point', shape: 'diamond', filled: true, size: 60, color: '#d62728' },
+        encoding: { x, y: { field: 'value', type: 'quantitative' } },
+      },
+    ],
   } as FigureSpec;
 }
