@@ -62,7 +62,7 @@ abstract class ColumnProgram implements Program {
   abstract getUserCode(): string;
 }
 
-/** `u(theta)` (times r when folded), `[rows - 1, units]`. */
+/** `u(theta)` (times |r| when folded), `[rows - 1, units]`. */
 class DirectionProgram extends ColumnProgram {
   variableNames = ['G'];
   shaderKey: string;
@@ -80,7 +80,7 @@ fn main(col : i32) {
   let units = uniforms.units;
   if (col >= units) { return; }
   let m = uniforms.rows - 2;
-  var product = ${this.foldScale ? 'G[(m + 1) * units + col]' : '1.0'};
+  var product = ${this.foldScale ? 'abs(G[(m + 1) * units + col])' : '1.0'};
   for (var i = 0; i < m; i++) {
     let sc = gpSinCos(G[i * units + col]);
     result[i * units + col] = sc.y * product;
@@ -91,7 +91,7 @@ fn main(col : i32) {
   }
 }
 
-/** Row `row` of the geometry (lambda or r), times r when folded, `[units]`. */
+/** Row `row` of the geometry, folded: lambda times |r|, and sign(r) for r. `[units]`. */
 class RowProgram extends ColumnProgram {
   variableNames = ['G'];
   shaderKey: string;
@@ -105,12 +105,13 @@ class RowProgram extends ColumnProgram {
     this.shaderKey = `geoparamGmpRow_${row}_${foldScale}`;
   }
   getUserCode(): string {
-    const at = this.row === 'lambda' ? '(uniforms.rows - 2)' : '(uniforms.rows - 1)';
+    const r = 'G[(uniforms.rows - 1) * units + col]';
+    const value = !this.foldScale ? `G[${this.row === 'lambda' ? '(uniforms.rows - 2)' : '(uniforms.rows - 1)'} * units + col]` : this.row === 'lambda' ? `G[(uniforms.rows - 2) * units + col] * abs(${r})` : `sign(${r})`;
     return `
 fn main(col : i32) {
   let units = uniforms.units;
   if (col >= units) { return; }
-  result[col] = G[${at} * units + col]${this.foldScale ? ' * G[(uniforms.rows - 1) * units + col]' : ''};
+  result[col] = ${value};
 }`;
   }
 }
@@ -139,7 +140,7 @@ fn main(col : i32) {
   let m = uniforms.rows - 2;
   let lambdaAt = m * units + col;
   let radiusAt = lambdaAt + units;
-  let factor = ${this.foldScale ? 'G[radiusAt]' : '1.0'};
+  let factor = ${this.foldScale ? 'abs(G[radiusAt])' : '1.0'};
   var product = 1.0;
   for (var i = 0; i < m; i++) {
     result[i * units + col] = product;
@@ -157,7 +158,7 @@ fn main(col : i32) {
     radial = radial + sc.y * before * g;
   }
   result[lambdaAt] = DB[col] * factor;
-  result[radiusAt] = DS[col]${this.foldScale ? ' + radial + G[lambdaAt] * DB[col]' : ''};
+  result[radiusAt] = ${this.foldScale ? 'select(-1.0, 1.0, G[radiusAt] > 0.0) * (radial + G[lambdaAt] * DB[col])' : 'DS[col]'};
 }`;
   }
 }
@@ -175,7 +176,7 @@ export function geometricAffineWebGPU({ inputs, backend, attrs }: KernelArgs): t
   return [
     gpu.runWebGPUProgram(new DirectionProgram(rows, units, foldScale), [geometry], 'float32', uniforms),
     gpu.runWebGPUProgram(new RowProgram(rows, units, 'lambda', foldScale), [geometry], 'float32', uniforms),
-    gpu.runWebGPUProgram(new RowProgram(rows, units, 'radius', false), [geometry], 'float32', uniforms),
+    gpu.runWebGPUProgram(new RowProgram(rows, units, 'radius', foldScale), [geometry], 'float32', uniforms),
   ];
 }
 

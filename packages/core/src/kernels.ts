@@ -9,7 +9,7 @@
  * GmP's effective affine map of a layer. Input `geometry` `[n+1, units]`, one column
  * `[theta (n-1); lambda; r]` per unit, n >= 2. Outputs, in order: `kernel` `[n, units]` (the unit
  * directions u(theta)), `bias` `[units]` (lambda), `scale` `[units]` (r). With the attribute
- * `foldScale` (see `GeometricAffineAttrs`) the first two are `u(theta) r` and `lambda r`.
+ * `foldScale` (see `GeometricAffineAttrs`) they are `u(theta) |r|`, `lambda |r|` and `sign(r)`.
  */
 export const GeometricAffine = 'GeoparamGeometricAffine';
 
@@ -21,9 +21,10 @@ export const GeometricAffineGrad = 'GeoparamGeometricAffineGrad';
 
 export interface GeometricAffineAttrs {
   /**
-   * Multiply kernel and bias by r. For r > 0 and a positively homogeneous activation (ReLU,
-   * linear), `act(x (u r) + lambda r) = r act(x u + lambda)`: the layer then needs no per-unit
-   * multiply of its `[batch, units]` output, nor the batch reduction of that multiply's gradient.
+   * Multiply kernel and bias by |r| and output sign(r) as the scale. For a positively homogeneous
+   * activation (ReLU, linear), `sign(r) act(x (u |r|) + lambda |r|) = r act(x u + lambda)` for
+   * every r, decided without reading r: the sign has zero derivative, so the layer's gradient
+   * needs no batch reduction for it (r collects `sign(r) (u . dKernel + lambda dBias)` here).
    */
   foldScale: boolean;
 }
@@ -44,7 +45,7 @@ export function geometricAffineValues(
   const m = rows - 2;
   for (let col = 0; col < units; col++) {
     const radius = geometry[(rows - 1) * units + col]!;
-    const factor = foldScale ? radius : 1;
+    const factor = foldScale ? Math.abs(radius) : 1;
     let product = factor;
     let at = col;
     for (let i = 0; i < m; i++, at += units) {
@@ -54,16 +55,16 @@ export function geometricAffineValues(
     }
     kernel[at] = product;
     bias[col] = geometry[at]! * factor;
-    scale[col] = radius;
+    scale[col] = foldScale ? (radius > 0 ? 1 : radius < 0 ? -1 : 0) : radius;
   }
 }
 
 /**
- * Backward of `GeometricAffine`. With `g = dKernel` (times r when folded), `P_j = prod_{k<j} sin t_k`
+ * Backward of `GeometricAffine`. With `g = dKernel` (times |r| when folded), `P_j = prod_{k<j} sin t_k`
  * and `c~ = [cos t; 1]`: `d/dt_j = P_j (-sin t_j g_j + cos t_j T_j)` where
  * `T_j = sum_{i>j} g_i c~_i prod_{j<k<i} sin t_k`, run backwards as
  * `T_{j-1} = g_j cos t_j + sin t_j T_j`: no division, so it is exact at the poles. Folded,
- * r also collects `u . dKernel + lambda dBias`. `scratch` holds at least `2 (rows - 2)` numbers.
+ * r collects `sign(r) (u . dKernel + lambda dBias)` and `dScale` is ignored (a sign's derivative is 0). `scratch` holds at least `2 (rows - 2)` numbers.
  */
 export function geometricAffineGradValues(
   geometry: ArrayLike<number>,
@@ -80,7 +81,8 @@ export function geometricAffineGradValues(
   for (let col = 0; col < units; col++) {
     const lambdaAt = m * units + col;
     const radiusAt = lambdaAt + units;
-    const factor = foldScale ? geometry[radiusAt]! : 1;
+    const radius = geometry[radiusAt]!;
+    const factor = foldScale ? Math.abs(radius) : 1;
     let product = 1;
     let at = col;
     for (let i = 0; i < m; i++, at += units) {
@@ -102,6 +104,7 @@ export function geometricAffineGradValues(
       radial += cosine * scratch[j]! * g;
     }
     dGeometry[lambdaAt] = dBias[col]! * factor;
-    dGeometry[radiusAt] = dScale[col]! + (foldScale ? radial + geometry[lambdaAt]! * dBias[col]! : 0);
+    // d|r|/dr at r = 0 taken as -1, tfjs' convention for Abs, so the composite agrees.
+    dGeometry[radiusAt] = foldScale ? (radius > 0 ? 1 : -1) * (radial + geometry[lambdaAt]! * dBias[col]!) : dScale[col]!;
   }
 }

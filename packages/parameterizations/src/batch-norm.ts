@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError , tidy } from '@geoparam/core';
-import { BaseParameterization, boundaryFrom, columnNorms, updateRunning, type InitOptions } from './base';
-import type { ApplyContext, Boundary, EffectiveAffine, LayerGeometry, PreActivation } from './types';
+import { InvalidArgumentError, tidy } from '@geoparam/core';
+import { BaseMath, BaseParameterization, affine, boundaryFrom, columnNorms, glorotKernel, movingAverage, type InitOptions } from './base';
+import type { ApplyContext, Boundary, EffectiveAffine, LayerGeometry, PreActivation, Weights } from './types';
 
 export interface BatchNormOptions extends InitOptions {
   /** Running-statistics momentum (Keras default 0.99). */
@@ -19,75 +19,100 @@ export function checkMomentum(momentum: number): number {
  * BN after the affine map: `relu(gamma (x.w + b - mu)/sigma + beta)`. Training uses the batch's
  * statistics and updates running ones; inference and the CAB use the running ones.
  */
-export class BatchNorm extends BaseParameterization {
+export class BatchNormMath extends BaseMath {
+  readonly name = 'batchNorm' as const;
+  readonly weightSpecs = [
+    this.spec('kernel', this.geometry.fanIn),
+    this.spec('bias', null),
+    this.spec('gamma', null),
+    this.spec('beta', null),
+    this.spec('movingMean', null, false),
+    this.spec('movingVariance', null, false),
+  ];
   readonly momentum: number;
   readonly epsilon: number;
 
   constructor(geometry: LayerGeometry, options: BatchNormOptions = {}) {
-    super('batchNorm', geometry);
+    super(geometry);
     this.momentum = checkMomentum(options.momentum ?? 0.99);
     this.epsilon = options.epsilon ?? 1e-3;
     if (!(this.epsilon > 0)) throw new InvalidArgumentError('epsilon', this.epsilon, 'positive');
-    this.addVariable('kernel', this.glorotKernel(options));
-    this.addVariable('bias', tf.zeros([geometry.units]));
-    this.addVariable('gamma', tf.ones([geometry.units]));
-    this.addVariable('beta', tf.zeros([geometry.units]));
-    this.addVariable('movingMean', tf.zeros([geometry.units]), false);
-    this.addVariable('movingVariance', tf.ones([geometry.units]), false);
   }
 
-  apply(x: tf.Tensor, context: ApplyContext): PreActivation {
-    const z = this.affine(x, context, this.variable('kernel') as tf.Tensor2D, this.variable('bias'));
-    let mean: tf.Tensor = this.variable('movingMean');
-    let variance: tf.Tensor = this.variable('movingVariance');
+  /** Keras' initial state: gamma 1, beta 0, running mean 0 and variance 1. */
+  override initialWeights(kernel: tf.Tensor2D, bias: tf.Tensor1D): Record<string, tf.Tensor> {
+    const units = this.geometry.units;
+    return {
+      kernel: tf.clone(kernel),
+      bias: tf.clone(bias),
+      gamma: tf.ones([units]),
+      beta: tf.zeros([units]),
+      movingMean: tf.zeros([units]),
+      movingVariance: tf.ones([units]),
+    };
+  }
+
+  apply(weights: Weights, x: tf.Tensor, context: ApplyContext): PreActivation {
+    const z = affine(x, context, weights['kernel'] as tf.Tensor2D, weights['bias']!);
+    let mean: tf.Tensor = weights['movingMean']!;
+    let variance: tf.Tensor = weights['movingVariance']!;
+    let updates: Record<string, tf.Tensor> | undefined;
     if (context.training) {
       ({ mean, variance } = tf.moments(z, [...this.geometry.statisticAxes]));
-      updateRunning(this.variable('movingMean'), mean, this.momentum);
-      updateRunning(this.variable('movingVariance'), variance, this.momentum);
+      updates = {
+        movingMean: movingAverage(weights['movingMean']!, mean, this.momentum),
+        movingVariance: movingAverage(weights['movingVariance']!, variance, this.momentum),
+      };
     }
     const normalized = tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, this.epsilon)));
-    return { value: tf.add(tf.mul(normalized, this.variable('gamma')), this.variable('beta')), scale: null };
+    return { value: tf.add(tf.mul(normalized, weights['gamma']!), weights['beta']!), scale: null, ...(updates ? { updates } : {}) };
   }
 
-  private sigma(): tf.Tensor1D {
-    return tf.sqrt(tf.add(this.variable("movingVariance"), this.epsilon)) as tf.Tensor1D;
+  private sigma(weights: Weights): tf.Tensor1D {
+    return tf.sqrt(tf.add(weights['movingVariance']!, this.epsilon)) as tf.Tensor1D;
   }
 
-  forward(): EffectiveAffine {
+  forward(weights: Weights): EffectiveAffine {
     return tidy(() => {
-      const factor = tf.div(this.variable('gamma'), this.sigma());
+      const factor = tf.div(weights['gamma']!, this.sigma(weights));
       return {
-        kernel: tf.mul(this.variable('kernel'), factor) as tf.Tensor2D,
-        bias: tf.add(tf.mul(tf.sub(this.variable('bias'), this.variable('movingMean')), factor), this.variable('beta')) as tf.Tensor1D,
+        kernel: tf.mul(weights['kernel']!, factor) as tf.Tensor2D,
+        bias: tf.add(tf.mul(tf.sub(weights['bias']!, weights['movingMean']!), factor), weights['beta']!) as tf.Tensor1D,
         scale: null,
       };
     });
   }
 
   /** Exact at inference: mean 0, variance 1, gamma = sigma, beta 0, so the map is `x.w + b`. */
-  rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): void {
-    tf.tidy(() => {
-      this.validatePlain(kernel, bias);
-      const units = this.geometry.units;
-      this.set('kernel', tf.clone(kernel));
-      this.set('bias', tf.clone(bias));
-      this.set('movingMean', tf.zeros([units]));
-      this.set('movingVariance', tf.ones([units]));
-      this.set('gamma', tf.fill([units], Math.sqrt(1 + this.epsilon)));
-      this.set('beta', tf.zeros([units]));
-    });
+  rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): Record<string, tf.Tensor> {
+    this.validatePlain(kernel, bias);
+    const units = this.geometry.units;
+    return {
+      kernel: tf.clone(kernel),
+      bias: tf.clone(bias),
+      movingMean: tf.zeros([units]),
+      movingVariance: tf.ones([units]),
+      gamma: tf.fill([units], Math.sqrt(1 + this.epsilon)),
+      beta: tf.zeros([units]),
+    };
   }
 
   /** The primer's BN view: u = w/|w|, lambda = (b - mu + sigma beta / gamma)/|w| with running mu, sigma. */
-  boundary(): Boundary {
+  boundary(weights: Weights): Boundary {
     return tidy(() => {
-      const w = this.variable('kernel') as tf.Tensor2D;
+      const w = weights['kernel'] as tf.Tensor2D;
       const norms = columnNorms(w);
       const effectiveBias = tf.add(
-        tf.sub(this.variable('bias'), this.variable('movingMean')),
-        tf.div(tf.mul(this.sigma(), this.variable('beta')), this.variable('gamma')),
+        tf.sub(weights['bias']!, weights['movingMean']!),
+        tf.div(tf.mul(this.sigma(weights), weights['beta']!), weights['gamma']!),
       );
       return boundaryFrom(tf.div(w, norms) as tf.Tensor2D, tf.div(effectiveBias, norms) as tf.Tensor1D);
     });
+  }
+}
+
+export class BatchNorm extends BaseParameterization {
+  constructor(geometry: LayerGeometry, options: BatchNormOptions = {}) {
+    super(new BatchNormMath(geometry, options), glorotKernel(geometry, options));
   }
 }

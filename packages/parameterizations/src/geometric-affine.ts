@@ -4,11 +4,11 @@ import { hypersphericalToCartesian } from './hyperspherical';
 
 /** GmP's effective affine map: unit directions, offsets and radii of a layer's units. */
 export interface GeometricAffineParts {
-  /** `[n, units]`: u(theta), one unit column per unit (times r when folded). */
+  /** `[n, units]`: u(theta), one unit column per unit (times |r| when folded). */
   kernel: tf.Tensor2D;
-  /** `[units]`: lambda (times r when folded). */
+  /** `[units]`: lambda (times |r| when folded). */
   bias: tf.Tensor1D;
-  /** `[units]`: r. */
+  /** `[units]`: r (its sign when folded). */
   scale: tf.Tensor1D;
 }
 
@@ -62,13 +62,14 @@ export function geometricAffineReference(geometry: tf.Tensor2D, options: Partial
     const bias = tf.reshape(tf.slice(geometry, [rows - 2, 0], [1, units]), [units]) as tf.Tensor1D;
     const scale = tf.reshape(tf.slice(geometry, [rows - 1, 0], [1, units]), [units]) as tf.Tensor1D;
     if (!options.foldScale) return { kernel, bias, scale };
-    return { kernel: tf.mul(kernel, scale) as tf.Tensor2D, bias: tf.mul(bias, scale) as tf.Tensor1D, scale };
+    const magnitude = tf.abs(scale);
+    return { kernel: tf.mul(kernel, magnitude) as tf.Tensor2D, bias: tf.mul(bias, magnitude) as tf.Tensor1D, scale: tf.sign(scale) as tf.Tensor1D };
   });
 }
 
 /**
  * Splits a GmP `geometry` (`[n+1, units]`, columns `[theta (n-1); lambda; r]`, n >= 2) into
- * `u(theta)`, `lambda` and `r` (with `foldScale`: `u(theta) r`, `lambda r` and `r`),
+ * `u(theta)`, `lambda` and `r` (with `foldScale`: `u(theta) |r|`, `lambda |r|` and `sign(r)`),
  * differentiably. One fused kernel forward and one backward on backends that register them
  * (cpu, wasm): the composite costs ~60 small kernel dispatches per step, and dispatch, not
  * arithmetic, dominates at these sizes.

@@ -4,12 +4,13 @@ export * from './types';
 export { denseGeometry, conv2dGeometry, glorotLimit } from './geometry';
 export { hypersphericalToCartesian, cartesianToHyperspherical, type HypersphericalCoordinates } from './hyperspherical';
 export { geometricAffine, geometricAffineReference, hasGeometricAffineKernels, type GeometricAffineParts } from './geometric-affine';
-export { Standard } from './standard';
-export { WeightNorm } from './weight-norm';
-export { BatchNorm, type BatchNormOptions } from './batch-norm';
-export { MeanOnlyBatchNorm, type MeanOnlyBatchNormOptions } from './mean-only-batch-norm';
-export { Geometric, type GeometricInit, type GeometricOptions } from './geometric';
-export type { InitOptions } from './base';
+export { Standard, StandardMath } from './standard';
+export { WeightNorm, WeightNormMath, weightNormKernel } from './weight-norm';
+export { BatchNorm, BatchNormMath, type BatchNormOptions } from './batch-norm';
+export { MeanOnlyBatchNorm, MeanOnlyBatchNormMath, type MeanOnlyBatchNormOptions } from './mean-only-batch-norm';
+export { Geometric, GeometricMath, checkGeometricInit, uniformSphereKernel, type GeometricInit, type GeometricOptions } from './geometric';
+export { BaseParameterization, boundaryOfWeights, glorotKernel, movingAverage, subtractMean, type InitOptions } from './base';
+export { applyScale } from './scale';
 export {
   METHODS,
   VARIANTS,
@@ -26,6 +27,7 @@ export {
 export {
   PARAMETERIZATION_NAMES,
   createParameterization,
+  createParameterizationMath,
   resolveParameterizationName,
   type ParameterizationOptions,
 } from './registry';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError, assertPositiveInteger, assertShape, tidy } from '@geoparam/core';
 import { checkMomentum } from './batch-norm';
-import { updateRunning } from './base';
+import { subtractMean } from './base';
 import type { ApplyOptions } from './layers';
 
 export interface InputMeanNormalizationOptions {
@@ -39,11 +39,9 @@ export class InputMeanNormalization {
       throw new ShapeMismatchError('IMN input', [...Array(Math.max(x.rank - 1, 1)).fill(null), this.channels], x.shape);
     }
     return tidy(() => {
-      if (!options.training) return tf.sub(x, this.movingMean);
-      const axes = [...Array(x.rank - 1).keys()];
-      const mean = tf.mean(x, axes);
-      updateRunning(this.movingMean, mean, this.momentum);
-      return tf.sub(x, mean);
+      const { value, movingMean } = subtractMean(x, this.movingMean, options.training ?? false, this.momentum);
+      if (movingMean) this.movingMean.assign(movingMean);
+      return value;
     });
   }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConversionError, InvalidArgumentError, ShapeMismatchError, assertShape , tidy } from '@geoparam/core';
 import { conv2dGeometry, denseGeometry } from './geometry';
 import { createParameterization, resolveParameterizationName, type ParameterizationOptions } from './registry';
+import { applyScale } from './scale';
 import type { LayerGeometry, LinearMap, Parameterization, ParameterizationName } from './types';
 
 export type Activation = 'relu' | 'linear';
@@ -97,9 +98,8 @@ export abstract class ParameterizedLayer {
   apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
     this.checkInput(x);
     return tidy(() => {
-      const { value, scale } = this.current.apply(x, { training: options.training ?? false, linear: this.linear, foldPositiveScale: this.positivelyHomogeneous });
-      const activated = this.activation === 'relu' ? tf.relu(value) : value;
-      return scale ? tf.mul(activated, scale) : activated;
+      const pre = this.current.apply(x, { training: options.training ?? false, linear: this.linear, foldPositiveScale: this.positivelyHomogeneous });
+      return applyScale(this.activation === 'relu' ? tf.relu(pre.value) : pre.value, pre);
     });
   }
 

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tidy } from '@geoparam/core';
-import { updateRunning } from './base';
+import { BaseParameterization, boundaryFrom, columnNorms, glorotKernel, subtractMean, type InitOptions } from './base';
 import { checkMomentum } from './batch-norm';
-import { WeightNorm } from './weight-norm';
-import type { InitOptions } from './base';
-import type { ApplyContext, Boundary, EffectiveAffine, LayerGeometry, PreActivation } from './types';
-import { boundaryFrom, columnNorms } from './base';
+import { WeightNormMath, weightNormKernel } from './weight-norm';
+import type { ApplyContext, Boundary, EffectiveAffine, LayerGeometry, PreActivation, Weights } from './types';
 
 export interface MeanOnlyBatchNormOptions extends InitOptions {
   momentum?: number;
@@ -15,45 +13,50 @@ export interface MeanOnlyBatchNormOptions extends InitOptions {
  * WN+MBN, the paper's deep baseline (Salimans & Kingma): `relu(g (v/|v|).x - mu + b)` where `mu`
  * is the batch mean of the pre-activation in training and its running mean at inference.
  */
-export class MeanOnlyBatchNorm extends WeightNorm {
+export class MeanOnlyBatchNormMath extends WeightNormMath {
   override readonly name = 'meanOnlyBatchNorm' as const;
+  override readonly weightSpecs = [this.spec('g', null), this.spec('v', this.geometry.fanIn), this.spec('bias', null), this.spec('movingMean', null, false)];
   readonly momentum: number;
 
-  constructor(geometry: LayerGeometry, options: MeanOnlyBatchNormOptions = {}) {
-    super(geometry, options);
+  constructor(geometry: LayerGeometry, options: { momentum?: number } = {}) {
+    super(geometry);
     this.momentum = checkMomentum(options.momentum ?? 0.99);
-    this.addVariable('movingMean', tf.zeros([geometry.units]), false);
   }
 
-  override apply(x: tf.Tensor, context: ApplyContext): PreActivation {
-    const z = context.linear(x, this.kernel());
-    let mean: tf.Tensor = this.variable('movingMean');
-    if (context.training) {
-      mean = tf.mean(z, [...this.geometry.statisticAxes]);
-      updateRunning(this.variable('movingMean'), mean, this.momentum);
-    }
-    return { value: tf.add(tf.sub(z, mean), this.variable('bias')), scale: null };
+  override apply(weights: Weights, x: tf.Tensor, context: ApplyContext): PreActivation {
+    const z = context.linear(x, weightNormKernel(weights['v'] as tf.Tensor2D, weights['g']!));
+    const centered = subtractMean(z, weights['movingMean']!, context.training, this.momentum);
+    return {
+      value: tf.add(centered.value, weights['bias']!),
+      scale: null,
+      ...(centered.movingMean ? { updates: { movingMean: centered.movingMean } } : {}),
+    };
   }
 
-  override forward(): EffectiveAffine {
+  override forward(weights: Weights): EffectiveAffine {
     return tidy(() => ({
-      kernel: this.kernel(),
-      bias: tf.sub(this.variable('bias'), this.variable('movingMean')) as tf.Tensor1D,
+      kernel: weightNormKernel(weights['v'] as tf.Tensor2D, weights['g']!),
+      bias: tf.sub(weights['bias']!, weights['movingMean']!) as tf.Tensor1D,
       scale: null,
     }));
   }
 
-  override rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): void {
-    super.rightInverse(kernel, bias);
-    tf.tidy(() => this.set('movingMean', tf.zeros([this.geometry.units])));
+  override rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): Record<string, tf.Tensor> {
+    return { ...super.rightInverse(kernel, bias), movingMean: tf.zeros([this.geometry.units]) };
   }
 
   /** u = v/|v|, lambda = (b - mu)/g with the running mean. */
-  override boundary(): Boundary {
+  override boundary(weights: Weights): Boundary {
     return tidy(() => {
-      const v = this.variable('v') as tf.Tensor2D;
-      const offset = tf.div(tf.sub(this.variable('bias'), this.variable('movingMean')), this.variable('g'));
+      const v = weights['v'] as tf.Tensor2D;
+      const offset = tf.div(tf.sub(weights['bias']!, weights['movingMean']!), weights['g']!);
       return boundaryFrom(tf.div(v, columnNorms(v)) as tf.Tensor2D, offset as tf.Tensor1D);
     });
+  }
+}
+
+export class MeanOnlyBatchNorm extends BaseParameterization {
+  constructor(geometry: LayerGeometry, options: MeanOnlyBatchNormOptions = {}) {
+    super(new MeanOnlyBatchNormMath(geometry, options), glorotKernel(geometry, options));
   }
 }

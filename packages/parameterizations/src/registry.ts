@@ -1,11 +1,11 @@
-import { BatchNorm, type BatchNormOptions } from './batch-norm';
-import { Geometric, type GeometricOptions } from './geometric';
+import { BatchNorm, BatchNormMath, type BatchNormOptions } from './batch-norm';
+import { Geometric, GeometricMath, type GeometricOptions } from './geometric';
 import { methodFacts } from './methods';
-import { MeanOnlyBatchNorm, type MeanOnlyBatchNormOptions } from './mean-only-batch-norm';
-import { Standard } from './standard';
-import { WeightNorm } from './weight-norm';
+import { MeanOnlyBatchNorm, MeanOnlyBatchNormMath, type MeanOnlyBatchNormOptions } from './mean-only-batch-norm';
+import { Standard, StandardMath } from './standard';
+import { WeightNorm, WeightNormMath } from './weight-norm';
 import type { InitOptions } from './base';
-import type { LayerGeometry, Parameterization, ParameterizationName } from './types';
+import type { LayerGeometry, Parameterization, ParameterizationMath, ParameterizationName } from './types';
 
 export type ParameterizationOptions = InitOptions & BatchNormOptions & MeanOnlyBatchNormOptions & GeometricOptions;
 
@@ -15,6 +15,14 @@ const factories: Record<ParameterizationName, (geometry: LayerGeometry, options:
   batchNorm: (g, o) => new BatchNorm(g, o),
   meanOnlyBatchNorm: (g, o) => new MeanOnlyBatchNorm(g, o),
   geometric: (g, o) => new Geometric(g, o),
+};
+
+const maths: Record<ParameterizationName, (geometry: LayerGeometry, options: ParameterizationOptions) => ParameterizationMath> = {
+  standard: (g) => new StandardMath(g),
+  weightNorm: (g) => new WeightNormMath(g),
+  batchNorm: (g, o) => new BatchNormMath(g, o),
+  meanOnlyBatchNorm: (g, o) => new MeanOnlyBatchNormMath(g, o),
+  geometric: (g) => new GeometricMath(g),
 };
 
 export const PARAMETERIZATION_NAMES = Object.keys(factories) as ParameterizationName[];
@@ -30,4 +38,13 @@ export function createParameterization(
   options: ParameterizationOptions = {},
 ): Parameterization {
   return factories[resolveParameterizationName(name)](geometry, options);
+}
+
+/** The pure math of a parameterization, for weights someone else owns (e.g. a tfjs-layers layer). */
+export function createParameterizationMath(
+  name: ParameterizationName | string,
+  geometry: LayerGeometry,
+  options: ParameterizationOptions = {},
+): ParameterizationMath {
+  return maths[resolveParameterizationName(name)](geometry, options);
 }

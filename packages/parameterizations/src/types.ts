@@ -44,7 +44,8 @@ export interface ApplyContext {
   linear: LinearMap;
   /**
    * The activation is positively homogeneous (`act(c z) = c act(z)` for c > 0: ReLU, linear), so a
-   * parameterization may fold a positive per-unit `scale` into `value` and return `scale: null`.
+   * parameterization may fold the magnitude of a per-unit `scale` into `value` and return only its
+   * sign as `scale` (`scaleIsSign`).
    */
   foldPositiveScale?: boolean;
 }
@@ -52,8 +53,47 @@ export interface ApplyContext {
 export interface PreActivation {
   /** `x . kernel + bias`, normalized where the parameterization normalizes. */
   value: tf.Tensor;
-  /** Per-unit factor applied after the activation (GmP's radius), or null. */
+  /** Per-unit factor applied after the activation (GmP's radius, or its sign when folded), or null. */
   scale: tf.Tensor1D | null;
+  /**
+   * `scale` holds only signs (-1, 0, 1), whose derivative is zero: it is applied without a
+   * gradient path, which spares the batch reduction a gradient of `scale` would cost.
+   */
+  scaleIsSign?: boolean;
+  /** Training only: the next values of running statistics, by weight name; whoever owns the weights writes them. */
+  updates?: Record<string, tf.Tensor>;
+}
+
+/** Raw weights by name: a geoparam layer's variables, or the weights a tfjs-layers layer reads. */
+export type Weights = Readonly<Record<string, tf.Tensor>>;
+
+export interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** False for running statistics and fixed signs, which no optimizer updates. */
+  readonly trainable: boolean;
+}
+
+/**
+ * The math of one parameterization as pure functions of its raw weights: what both geoparam's
+ * layers (which own `tf.Variable`s) and the tfjs-layers classes of `@geoparam/layers` (whose
+ * weights `addWeight` creates) call, so every formula exists once.
+ */
+export interface ParameterizationMath {
+  readonly name: ParameterizationName;
+  readonly geometry: LayerGeometry;
+  /** The raw weights, in the order a layer creates them. */
+  readonly weightSpecs: readonly WeightSpec[];
+  /** Weights at initialization from a drawn plain kernel `[n, units]` and bias. */
+  initialWeights(kernel: tf.Tensor2D, bias: tf.Tensor1D): Record<string, tf.Tensor>;
+  /** The pre-activation of a batch; in training, batch-statistic parameterizations use batch statistics and return `updates`. */
+  apply(weights: Weights, x: tf.Tensor, context: ApplyContext): PreActivation;
+  /** The effective affine map under inference semantics (running statistics). Caller disposes. */
+  forward(weights: Weights): EffectiveAffine;
+  /** Raw weights whose `forward` is `kernel`/`bias` (validated first). Caller disposes. */
+  rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): Record<string, tf.Tensor>;
+  /** The CAB of every unit. Caller disposes. */
+  boundary(weights: Weights): Boundary;
 }
 
 /**
@@ -64,6 +104,8 @@ export interface PreActivation {
 export interface Parameterization {
   readonly name: ParameterizationName;
   readonly geometry: LayerGeometry;
+  /** The pure math this parameterization applies to its variables. */
+  readonly math: ParameterizationMath;
   /** Every variable by a stable name, trainable or not (running statistics). */
   readonly variables: Readonly<Record<string, tf.Variable>>;
   /** The variables an optimizer updates. */
