@@ -44,6 +44,18 @@ export class GeometricMath extends BaseMath {
     return tf.reshape(tf.slice(weights['geometry']!, [index, 0], [1, units]), [units]);
   }
 
+  /** The radii r, `[units]` (the last row of the geometry). Caller disposes. */
+  radius(weights: Weights): tf.Tensor1D {
+    return tf.tidy(() => this.row(weights, this.geometry.fanIn));
+  }
+
+  /** The geometry with every r replaced by |r| (the caller moves the signs downstream). Caller disposes. */
+  withNonNegativeRadius(weights: Weights): tf.Tensor2D {
+    const { fanIn, units } = this.geometry;
+    const geometry = weights['geometry']!;
+    return tf.tidy(() => tf.concat([tf.slice(geometry, [0, 0], [fanIn, units]), tf.abs(tf.slice(geometry, [fanIn, 0], [1, units]))], 0)) as tf.Tensor2D;
+  }
+
   /** `u(theta)`, `lambda` and `r` (fan-in 1 reads the signs instead of a map of angles). */
   private parts(weights: Weights): EffectiveAffine & { scale: tf.Tensor1D } {
     const { fanIn } = this.geometry;
@@ -99,5 +111,10 @@ export class Geometric extends BaseParameterization {
     const init = checkGeometricInit(options.init ?? 'glorot');
     const math = new GeometricMath(geometry);
     super(math, init === 'glorot' ? glorotKernel(geometry, options) : uniformSphereKernel([geometry.fanIn, geometry.units], options.seed));
+  }
+
+  /** The radii r, `[units]`. Caller disposes. */
+  radius(): tf.Tensor1D {
+    return (this.math as GeometricMath).radius(this.variables);
   }
 }

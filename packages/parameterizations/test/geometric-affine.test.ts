@@ -105,7 +105,7 @@ describeEachBackend('GmP fused affine kernels', ({ backend }) => {
         const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }), weights)), [variable]);
         const expected = tf.grad((g: tf.Tensor) => tf.sum(tf.mul(reference(g), weights)))(variable);
         const [rows, units] = variable.shape as [number, number];
-        const zeroRadius = tf.concat([tf.ones([rows - 1, units]), tf.equal(tf.slice(variable, [rows - 1, 0], [1, units]), 0).logicalNot().cast('float32')], 0);
+        const zeroRadius = tf.concat([tf.ones([rows - 1, units]), tf.cast(tf.notEqual(tf.slice(variable, [rows - 1, 0], [1, units]), 0), 'float32')], 0);
         expectClose(grads[variable.name]!, tf.mul(expected, zeroRadius), GRADIENT);
       });
     } finally {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Geometric } from '../geometric';
+import { GeometricMath } from '../geometric';
 import type { Parameterization } from '../types';
 import type { MethodFacts } from './types';
 
-function asGeometric(p: Parameterization): Geometric {
-  if (!(p instanceof Geometric)) throw new TypeError(`expected a geometric parameterization, got ${p.name}`);
-  return p;
+function geometricMath(p: Parameterization): GeometricMath {
+  if (!(p.math instanceof GeometricMath)) throw new TypeError(`expected a geometric parameterization, got ${p.name}`);
+  return p.math;
 }
 
 export const geometricMethod: MethodFacts = {
@@ -19,14 +19,11 @@ export const geometricMethod: MethodFacts = {
     { key: 'gmp+imn', label: 'GmP+IMN', parameterization: 'geometric', imn: true },
   ],
   signedOutputScale: {
-    // tidy: Geometric.radius() leaves its slice behind when called outside one.
-    read: (p) => tf.tidy(() => asGeometric(p).radius()),
+    read: (p) => geometricMath(p).radius(p.variables),
     makeNonNegative(p) {
-      const geometric = asGeometric(p);
-      const { fanIn, units } = geometric.geometry;
-      // r is the last row of the [theta; lambda; r] column (geometric.ts).
-      const column = geometric.variables['geometry']!;
-      tf.tidy(() => column.assign(tf.concat([tf.slice(column, [0, 0], [fanIn, units]), tf.abs(tf.slice(column, [fanIn, 0], [1, units]))], 0)));
+      const next = geometricMath(p).withNonNegativeRadius(p.variables);
+      p.variables['geometry']!.assign(next);
+      next.dispose();
     },
   },
 };
