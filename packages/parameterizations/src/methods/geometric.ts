@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { GeometricMath } from '../geometric';
 import type { Parameterization } from '../types';
 import type { MethodFacts } from './types';
