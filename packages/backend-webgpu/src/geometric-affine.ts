@@ -117,7 +117,9 @@ fn main(col : i32) {
 }
 
 /**
- * `dGeometry` (see `geometricAffineGradValues` in @geoparam/core for the recurrence). The
+ * `dGeometry` (see `geometricAffineGradValues` in @geoparam/core for the recurrence). Folded, `DS`
+ * does not count (a sign's derivative is 0) but is still read: a binding the shader never reads
+ * drops out of the pipeline's layout, and the dispatch then fails and yields zeros. The
  * products `P_j` go into the output column first and are overwritten on the way back, so no
  * division by a sine is needed (exact at the poles) and no per-invocation array either.
  */
@@ -158,7 +160,7 @@ fn main(col : i32) {
     radial = radial + sc.y * before * g;
   }
   result[lambdaAt] = DB[col] * factor;
-  result[radiusAt] = ${this.foldScale ? 'select(-1.0, 1.0, G[radiusAt] > 0.0) * (radial + G[lambdaAt] * DB[col])' : 'DS[col]'};
+  result[radiusAt] = ${this.foldScale ? 'select(-1.0, 1.0, G[radiusAt] > 0.0) * (radial + G[lambdaAt] * DB[col]) + 0.0 * DS[col]' : 'DS[col]'};
 }`;
   }
 }
