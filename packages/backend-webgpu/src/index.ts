@@ -45,6 +45,8 @@ interface Session {
   gpu: Gpu;
   /** Probed by `load` and not yet turned into a device (an adapter gives one device only). */
   unused: GpuAdapter | null;
+  /** The adapter and device in use, held so that neither is collected while tfjs works on them. */
+  inUse: { adapter: GpuAdapter; device: GpuDevice } | null;
   summary: WebGPUAdapterSummary;
   lost: GpuDeviceLostInfo | null;
 }
@@ -132,6 +134,7 @@ function register(current: Session): void {
       void device.lost.then((info) => {
         current.lost = { reason: info.reason, message: info.message };
       });
+      current.inUse = { adapter, device };
       const backend = new WebGPUBackend(device, adapter.info);
       guard(backend as unknown as WrappedBackend, current);
       return backend;
@@ -145,7 +148,7 @@ function register(current: Session): void {
 export async function loadWebGPU(): Promise<WebGPUAdapterSummary> {
   if (session && !session.lost) return session.summary;
   const { gpu, adapter, driver } = await findAdapter();
-  session = { gpu, unused: adapter, summary: summarizeAdapter(adapter, driver), lost: null };
+  session = { gpu, unused: adapter, inUse: null, summary: summarizeAdapter(adapter, driver), lost: null };
   register(session);
   return session.summary;
 }

@@ -3,6 +3,7 @@ import { activeBackend, useBackend } from '@geoparam/core';
 import { WASM_FILES, configureWasm } from '@geoparam/backend-wasm';
 import '@geoparam/backend-wasm/register';
 import '@geoparam/backend-webgl/register';
+import '@geoparam/backend-webgpu/register';
 import '@geoparam/backend-cpu/register';
 import { resolveParameterizationName, type ParameterizationName } from '@geoparam/parameterizations';
 import { createChart, type SeriesChart } from './charts';
@@ -288,7 +289,8 @@ function publish(): void {
 }
 
 function describeBackend(name: string, details: Record<string, unknown>): string {
-  const flags = [details['simd'] ? 'SIMD' : null, details['threads'] ? 'threads' : null, details['webglVersion'] ? `WebGL ${String(details['webglVersion'])}` : null];
+  const adapter = name === 'webgpu' ? `${String(details['vendor'] ?? '')} ${String(details['architecture'] ?? '')}`.trim() + (details['software'] ? ' (software: CPU speed)' : '') : null;
+  const flags = [details['simd'] ? 'SIMD' : null, details['threads'] ? 'threads' : null, details['webglVersion'] ? `WebGL ${String(details['webglVersion'])}` : null, adapter];
   if (name === 'wasm' && !details['threads']) flags.push('no threads (page not cross-origin isolated)');
   return [name, ...flags.filter(Boolean)].join(' · ');
 }
@@ -370,7 +372,12 @@ function applyUrlParameters(): void {
     if (value !== null) $<HTMLInputElement>(`#${key}`).value = value;
   }
   const backend = params.get('backend');
-  if (backend) $<HTMLSelectElement>('#backend').value = backend;
+  if (backend) {
+    const select = $<HTMLSelectElement>('#backend');
+    const offered = [...select.options].map((o) => o.value);
+    if (!offered.includes(backend)) throw new RangeError(`backend must be one of ${offered.join(', ')} in this browser, got "${backend}"`);
+    select.value = backend;
+  }
   const steps = params.get('steps');
   if (steps !== null) {
     const n = Number(steps);
@@ -379,7 +386,17 @@ function applyUrlParameters(): void {
   }
 }
 
+/** WebGPU is offered where the browser exposes it (Chrome/Edge 113+, Safari 26, Firefox 141+; on Linux behind a flag). */
+function offerWebGPU(): void {
+  if (!('gpu' in navigator)) return;
+  const option = document.createElement('option');
+  option.value = 'webgpu';
+  option.textContent = 'WebGPU';
+  $<HTMLSelectElement>('#backend').append(option);
+}
+
 async function main(): Promise<void> {
+  offerWebGPU();
   wireControls();
   try {
     applyUrlParameters();

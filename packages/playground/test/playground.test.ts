@@ -39,8 +39,8 @@ function startServer(): Promise<string> {
   });
 }
 
-async function openPage(query: string, until: PlaygroundState['status'][] = ['paused', 'error']): Promise<{ page: Page; state: PlaygroundState; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1450, height: 1200 } });
+async function openPage(query: string, until: PlaygroundState['status'][] = ['paused', 'error'], from: Browser = browser): Promise<{ page: Page; state: PlaygroundState; errors: string[] }> {
+  const page = await from.newPage({ viewport: { width: 1450, height: 1200 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(baseUrl + query);
@@ -129,6 +129,27 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
     expect(state.backend).toBe('webgl');
     for (const lane of state.lanes) expect(lane.loss!).toBeLessThan(lane.initialLoss!);
     await page.close();
+  });
+
+  // Offered and initialized (model set-up and the first evaluation run on it). Training is not
+  // asserted: the page reads synchronously every frame, and in headless chromium on SwiftShader the
+  // device is lost after a few steps ("A valid external Instance reference no longer exists").
+  it('offers WebGPU where the browser has it and sets the study up on its adapter', async () => {
+    // WebGPU is behind a flag in chromium on Linux (headless, it gets the SwiftShader adapter); its
+    // own browser, so the flag touches no other test.
+    const gpuBrowser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
+    try {
+      const { page, state, errors } = await openPage('?task=levy&methods=SP,GmP&backend=webgpu', ['ready', 'error'], gpuBrowser);
+      expect(errors).toEqual([]);
+      expect(state.error).toBeUndefined();
+      expect(state.status).toBe('ready');
+      expect(state.backend).toBe('webgpu');
+      expect(state.backendDetails).toMatchObject({ implementation: '@tensorflow/tfjs-backend-webgpu', vendor: expect.any(String), software: expect.any(Boolean), driver: 'browser' });
+      for (const lane of state.lanes) expect(Number.isFinite(lane.testMetric)).toBe(true);
+      expect(await page.locator('#backend option[value=webgpu]').count()).toBe(1);
+    } finally {
+      await gpuBrowser.close();
+    }
   });
 
   it('adds drawn points on click, and the Figure 1 panel follows its delta', async () => {
