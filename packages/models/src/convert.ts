@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputMeanNormalization, ParameterizedLayer, methodFacts, type ParameterizationName, type ParameterizationOptions } from '@geoparam/parameterizations';
 import type { Model } from './model';
 
+/** Options of `reparameterizeModel`: the target parameterization's own options. */
 export interface ReparameterizeOptions extends ParameterizationOptions {
   /** Which layers to convert: the hidden ReLU layers (the paper's choice, default) or all. */
   layers?: 'hidden' | 'all';

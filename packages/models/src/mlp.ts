@@ -2,6 +2,7 @@ import { InvalidArgumentError, SeedStream, assertPositiveInteger } from '@geopar
 import { Dense, InputMeanNormalization, resolveParameterizationName, type ParameterizationName, type ParameterizationOptions } from '@geoparam/parameterizations';
 import { Model, checkHead, type Head, type ModelLayer } from './model';
 
+/** Options of `mlp`. */
 export interface MlpOptions {
   inputDim: number;
   /** Units per hidden ReLU layer (the paper: one layer, e.g. [100]). */

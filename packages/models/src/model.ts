@@ -5,11 +5,14 @@ import { isComposite, type Layer, type ModelLayerConfig } from './layers/layer';
 import { GlobalAveragePool2D, MaxPool2D } from './layers/pooling';
 import { ResidualBlock } from './layers/residual';
 
+/** What `Model.predict` applies to the logits. */
 export type Head = 'linear' | 'sigmoid' | 'softmax';
 
+/** A layer a `Model` stacks. */
 export type ModelLayer = Layer;
 export type { ModelLayerConfig } from './layers/layer';
 
+/** A model's architecture as JSON: what model files store and `loadModel` rebuilds. */
 export interface ModelConfig {
   name: string;
   head: Head;
@@ -23,6 +26,7 @@ export function checkHead(head: string): Head {
   return head;
 }
 
+/** Rebuilds a layer (fresh weights) from its `getConfig()`; an unknown type is an `InvalidArgumentError`. */
 export function layerFromConfig(config: ModelLayerConfig): Layer {
   switch (config.type) {
     case 'dense':
@@ -93,10 +97,12 @@ export class Model {
     return first && first === this.layers.find((l) => l instanceof ParameterizedLayer) ? first.geometry.fanIn : null;
   }
 
+  /** The output before the head, for a batch. */
   logits(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
     return tf.tidy(() => this.layers.reduce<tf.Tensor>((h, layer) => layer.apply(h, options), x));
   }
 
+  /** The head applied to the logits (sigmoid or softmax probabilities, or the logits themselves). */
   predict(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const logits = this.logits(x);
@@ -106,6 +112,7 @@ export class Model {
     });
   }
 
+  /** The architecture as JSON. */
   getConfig(): ModelConfig {
     return { name: this.name, head: this.head, layers: this.layers.map((l) => l.getConfig()), ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}) };
   }
@@ -142,6 +149,7 @@ export class Model {
     else if (x.rank < 2) throw new ShapeMismatchError('model input', [null, null], x.shape);
   }
 
+  /** Frees every layer's variables. */
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
   }

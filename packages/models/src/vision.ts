@@ -5,6 +5,7 @@ import { GlobalAveragePool2D, MaxPool2D } from './layers/pooling';
 import { ResidualBlock } from './layers/residual';
 import { Model } from './model';
 
+/** Options of `vgg6` and `resnet`. */
 export interface VisionOptions {
   /** A variant of the paper's Table 2 (`sp`, `wn`, `wn+mbn`, `bn`, `gmp`, `gmp+imn`) or a method name. */
   variant: string;
@@ -53,8 +54,10 @@ export function vgg6(options: VisionOptions): Model {
   return new Model(`vgg6-${variant.label}`, layers, 'softmax', options.inputShape);
 }
 
+/** ResNet-18/34 with the ImageNet stem, or the CIFAR ResNet. */
 export type ResNetDepth = 18 | 34 | 'cifar';
 
+/** Options of `resnet`. */
 export interface ResNetOptions extends VisionOptions {
   depth: ResNetDepth;
   /** Blocks per stage of the CIFAR ResNet (3 gives ResNet-20). */

@@ -99,6 +99,7 @@ export function verifyIntegrity(artifacts: tf.io.ModelArtifacts, source: string,
   return true;
 }
 
+/** Options of `withIntegrity`. */
 export interface IntegrityOptions {
   /** Refuse artifacts that carry no integrity record (default true). */
   require?: boolean;

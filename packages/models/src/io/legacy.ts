@@ -6,6 +6,7 @@ import { sha256Hex } from '@geoparam/core';
 import { CheckpointError, IntegrityError } from './errors';
 import { METADATA_KEY, legacyManifestSchema, parseOrThrow } from './schema';
 
+/** One tensor in a `packTensors` buffer (float32 values from `offset`, `length` of them). */
 export interface WeightEntry {
   name: string;
   shape: number[];
@@ -34,6 +35,7 @@ export function packTensors(tensors: Record<string, tf.Tensor>): { entries: Weig
   return { entries, bytes: new Uint8Array(all.buffer) };
 }
 
+/** The tensors `packTensors` packed; an entry that does not fit the bytes is a `CheckpointError` naming `file`. */
 export function unpackTensors(entries: WeightEntry[], bytes: Uint8Array, file: string): Record<string, tf.Tensor> {
   if (bytes.byteLength % 4 !== 0) throw new CheckpointError(file, `size ${bytes.byteLength} is not a whole number of float32 values`);
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));

@@ -14,6 +14,7 @@ export const MODEL_FORMAT = 'geoparam-model';
 /** Version 2: TF.js artifacts. Version 1 (one weights.bin, no manifest hash) still loads. */
 export const MODEL_FORMAT_VERSION = 2;
 
+/** What `saveModel` wrote. */
 export interface SavedModelInfo {
   /** What was recorded in `userDefinedMetadata.geoparamIntegrity`. */
   integrity: IntegrityRecord;
@@ -21,11 +22,13 @@ export interface SavedModelInfo {
   modelArtifactsInfo: tf.io.ModelArtifactsInfo;
 }
 
+/** Options of `loadModel` and `readSavedModel`. */
 export interface LoadOptions {
   /** Receives warnings (a legacy file without manifest hash); default `console.warn`. */
   onWarning?: (message: string) => void;
 }
 
+/** A verified model file, read but not built: its config, weights and metadata. */
 export interface SavedModel {
   config: ModelConfig;
   /** Every weight by `<layer index>/<name>`. Caller disposes. */
@@ -36,6 +39,7 @@ export interface SavedModel {
   warnings: string[];
 }
 
+/** What `loadModel` returns: the rebuilt model beside the file's config, metadata, version and warnings. */
 export interface LoadedModel extends Omit<SavedModel, 'weights'> {
   model: Model;
 }

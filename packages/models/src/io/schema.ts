@@ -42,6 +42,7 @@ export const integrityRecordSchema = z.strictObject({
   /** The weight bytes in consecutive shards of at most `SHARD_BYTES`, in order. */
   shards: z.array(z.strictObject({ byteLength: z.number().int().nonnegative(), sha256: hex64 })),
 });
+/** The sha256 record a model file carries in `userDefinedMetadata.geoparamIntegrity`. */
 export type IntegrityRecord = z.infer<typeof integrityRecordSchema>;
 
 const modelConfigSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, LayerConfig } from '@geoparam/parameterizations';
 
+/** The JSON a model stores for each layer (`Layer.getConfig`), from which `layerFromConfig` rebuilds it. */
 export type ModelLayerConfig =
   | LayerConfig
   | { type: 'imn'; channels: number; momentum: number }
@@ -8,6 +9,7 @@ export type ModelLayerConfig =
   | { type: 'globalAveragePool' }
   | ResidualConfig;
 
+/** A residual block's config: two 3×3 convolutions with a projection shortcut when the shape changes. */
 export interface ResidualConfig {
   type: 'residual';
   inputChannels: number;
@@ -23,12 +25,16 @@ export interface ResidualConfig {
  * implement it; a model never asks which one it holds.
  */
 export interface Layer {
+  /** The layer's output for a batch; `training` updates running statistics. */
   apply(x: tf.Tensor, options?: ApplyOptions): tf.Tensor;
   readonly trainableVariables: readonly tf.Variable[];
   /** Every variable (trainable and running statistics) by name; caller disposes. */
   getWeights(): Record<string, tf.Tensor>;
+  /** Assigns every variable from `weights` (as `getWeights` names them); a missing or misshapen one is a typed error. */
   setWeights(weights: Record<string, tf.Tensor>): void;
+  /** Everything needed to rebuild the layer, as JSON. */
   getConfig(): ModelLayerConfig;
+  /** Frees the layer's variables. */
   dispose(): void;
 }
 
@@ -37,6 +43,7 @@ export interface CompositeLayer extends Layer {
   readonly sublayers: readonly Layer[];
 }
 
+/** Whether a layer holds other layers (`sublayers`). */
 export function isComposite(layer: Layer): layer is CompositeLayer {
   return Array.isArray((layer as Partial<CompositeLayer>).sublayers);
 }
