@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UnregisteredClassError } from './errors';
 
 /**
- * The tfjs-layers classes `@geoparam/layers` registers. A model file naming one of them cannot be
- * rebuilt until that package is imported; plain `tf.loadLayersModel` only says "Unknown layer".
+ * The tfjs-layers classes `@geoparam/layers` registers (layers and the `UniformSphere`
+ * initializer). A model file naming one of them cannot be rebuilt until that package is imported;
+ * plain `tf.loadLayersModel` only says "Unknown layer".
  */
 export const GEOPARAM_LAYER_CLASS_NAMES: readonly string[] = [
   'GeometricDense',
@@ -12,6 +13,7 @@ export const GEOPARAM_LAYER_CLASS_NAMES: readonly string[] = [
   'WeightNormConv2D',
   'MeanOnlyBatchNormalization',
   'InputMeanNormalization',
+  'UniformSphere',
 ];
 
 /** A tfjs-layers topology (`{ class_name, config }`), as `LayersModel.save` writes it. */
