@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '@geoparam/core';
+import type { ParameterizationName } from '@geoparam/parameterizations';
 import {
   GeometricConv2D,
   GeometricDense,
@@ -47,7 +48,8 @@ export function inputMeanNormalization(args: MeanNormalizationArgs = {}): InputM
 
 type Kind = 'dense' | 'conv2d';
 
-const constructors: Record<'geometric' | 'weightNorm', Record<Kind, (args: never) => ParameterizedLayer>> = {
+/** The tfjs-layers class of each parameterization that has one; a map, so no code compares names. */
+const constructors: Partial<Record<ParameterizationName, Record<Kind, (args: never) => ParameterizedLayer>>> = {
   geometric: { dense: (a: ParameterizedDenseArgs) => new GeometricDense(a), conv2d: (a: ParameterizedConv2DArgs) => new GeometricConv2D(a) },
   weightNorm: { dense: (a: ParameterizedDenseArgs) => new WeightNormDense(a), conv2d: (a: ParameterizedConv2DArgs) => new WeightNormConv2D(a) },
 };
@@ -65,18 +67,22 @@ const SHARED_KEYS = ['units', 'filters', 'kernelSize', 'strides', 'padding', 'da
 
 /**
  * A layer of the `target` parameterization with the configuration of `layer` (a `Dense`/`Conv2D`
- * or a geoparam layer). When `layer` is built, the new layer starts from its current function:
- * `plain` gives its kernel and bias.
+ * or a geoparam layer), with `activation` instead of its own if given. The new layer starts from
+ * `plain` (kernel and bias) when given, and takes those tensors over.
  */
 export function withParameterization(
-  target: 'geometric' | 'weightNorm',
+  target: ParameterizationName,
   layer: tfl.layers.Layer,
   plain?: { kernel: tf.Tensor; bias: tf.Tensor },
+  activation?: string,
 ): ParameterizedLayer {
   const kind = affineKind(layer);
   if (!kind) throw new InvalidArgumentError('layer', layer.getClassName(), 'a Dense or Conv2D layer (stock or geoparam)');
   const config = layer.getConfig();
   const args = Object.fromEntries(SHARED_KEYS.filter((k) => config[k] !== undefined && config[k] !== null).map((k) => [k, config[k]]));
-  const next = constructors[target][kind](args as never);
+  if (activation !== undefined) args['activation'] = activation;
+  const classes = constructors[target];
+  if (!classes) throw new InvalidArgumentError('parameterization', target, `one with a tfjs-layers class (${Object.keys(constructors).join(', ')})`);
+  const next = classes[kind](args as never);
   return plain ? next.startFrom(plain.kernel, plain.bias) : next;
 }

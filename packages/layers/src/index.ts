@@ -31,3 +31,23 @@ export {
 export { geometric, weightNorm } from './wrappers';
 export { UniformSphere, resolveInitializer, type InitializerIdentifier } from './initializers';
 export { plainUnits, type PlainUnits } from './plain';
+export {
+  reparameterizeLayersModel,
+  bakeLayersModel,
+  reluUnitAt,
+  chainOf,
+  unitAffine,
+  isReluLayer,
+  type LayersTarget,
+  type ReluUnit,
+  type UnitAffine,
+} from './convert';
+export {
+  layersModelBoundaries,
+  layersModelSnapshots,
+  CabCallback,
+  cabCallback,
+  type LayerBoundary,
+  type CabStability,
+  type CabCallbackOptions,
+} from './cab';
