@@ -51,6 +51,7 @@ export function layersModelSnapshots(model: tfl.LayersModel): { layer: string; s
   });
 }
 
+/** One record of how far the boundaries moved since the previous record. */
 export interface CabStability {
   /** Batches seen so far (steps) when recorded. */
   step: number;
@@ -61,6 +62,7 @@ export interface CabStability {
   maxAngleChange: number;
 }
 
+/** When a `CabCallback` records, and what it keeps. */
 export interface CabCallbackOptions {
   /** Record after every batch (optimizer step) or every epoch (default). */
   every?: 'batch' | 'epoch';
@@ -103,15 +105,18 @@ export class CabCallback extends tfl.Callback {
     this.previous = current;
   }
 
+  /** Records the starting boundaries. */
   override async onTrainBegin(): Promise<void> {
     this.record();
   }
 
+  /** Counts the step; records it when `every` is `'batch'`. */
   override async onBatchEnd(): Promise<void> {
     this.step++;
     if (this.every === 'batch') this.record();
   }
 
+  /** Records the epoch when `every` is `'epoch'`. */
   override async onEpochEnd(epoch: number): Promise<void> {
     this.epoch = epoch + 1;
     if (this.every === 'epoch') this.record();

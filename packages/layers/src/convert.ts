@@ -70,6 +70,7 @@ export function batchNormWeights(layer: Layer, channels: number): Record<string,
   };
 }
 
+/** A unit layer's plain affine map at inference (see `unitAffine`). */
 export interface UnitAffine {
   /** `[n, units]`. */
   kernel: tf.Tensor2D;
