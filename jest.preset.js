@@ -17,6 +17,7 @@ module.exports = {
   moduleNameMapper: {
     '^@geoparam/([a-z0-9-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     '^@geoparam/([a-z0-9-]+)/register$': path.join(__dirname, 'packages/$1/src/register.ts'),
+    '^@geoparam/([a-z0-9-]+)/node$': path.join(__dirname, 'packages/$1/src/node/index.ts'),
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: path.join(__dirname, 'jest.global-setup.js'),

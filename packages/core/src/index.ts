@@ -1,6 +1,7 @@
 import './tfjs-setup';
 
 export * from './errors';
+export * from './file-errors';
 export * from './validate';
 export * from './random';
 export * from './backends';
