@@ -1,7 +1,9 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import * as fs from 'node:fs';
 import { GeoparamError, MAX_SEED } from '@geoparam/core';
+import { lockOutputDir, toFileSystemError, type OutputLock } from '@geoparam/core/node';
+import { EXIT_CODES, exitCodeOf } from './exit-codes';
 import { BACKEND_CHOICES } from './backends';
-import { InterruptedError } from './experiments/runner';
 import * as path from 'node:path';
 import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
 import { runDoctor } from './commands/doctor';
@@ -32,38 +34,83 @@ function parsePositiveInteger(value: string): number {
   return parsed;
 }
 
-/** Seeds are integers in [0, 2^31 - 1]: larger or negative ones would wrap inside the seed streams. */
+function parsePositiveNumber(value: string): number {
+  const parsed = parseNumber(value);
+  if (parsed <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number.`);
+  return parsed;
+}
+
+/** Seeds in [0, MAX_SEED]: larger ones used to wrap silently (4294967296 ran as seed 0). */
 function parseSeed(value: string): number {
   const parsed = parseInteger(value);
   if (parsed < 0 || parsed > MAX_SEED) throw new InvalidArgumentError(`"${value}" is not a seed in [0, ${MAX_SEED}].`);
   return parsed;
 }
 
+function nonEmpty<T>(value: string, parts: T[]): T[] {
+  if (parts.length === 0) throw new InvalidArgumentError(`"${value}" names nothing: give at least one comma-separated value.`);
+  return parts;
+}
+
 function parseNumberList(value: string): number[] {
-  return value.split(',').map((part) => parseNumber(part.trim()));
+  const parts = value.split(',').map((part) => part.trim());
+  return nonEmpty(value, parts.every((part) => part === '') ? [] : parts.map(parseNumber));
 }
 
 function parseList(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
+  return nonEmpty(value, value.split(',').map((part) => part.trim()).filter(Boolean));
 }
+
+function parseEpochList(value: string): number[] {
+  return parseNumberList(value).map((n) => parsePositiveInteger(String(n)));
+}
+
+/** Options that only mean something together with another one: `--target` without `--csv` is a mistake. */
+const REQUIRES: Record<string, Record<string, string>> = {
+  uci: { target: 'csv' },
+};
+
+// src/ and dist/ both sit beside package.json.
+const VERSION = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface Io {
   log: (line: string) => void;
   error: (line: string) => void;
 }
 
-export function createProgram(io: Io): Command {
+/** What one invocation holds while its command runs. */
+export interface Session {
+  /** Errors as JSON lines on stderr (`--json`). */
+  json: boolean;
+  command?: Command;
+  lock?: OutputLock;
+}
+
+export function createProgram(io: Io, session: Session = { json: false }): Command {
   const program = new Command('geoparam')
     .description('Geometric parameterization (GmP) and CAB analysis of ReLU networks (Chen & Ge, NeurIPS 2024)')
+    .version(VERSION, '-V, --version')
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.log(s.trimEnd()), writeErr: (s) => io.error(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.log(s.trimEnd()), writeErr: (s) => (session.json ? undefined : io.error(s.trimEnd())) });
+  // Door checks shared by every command, before any work: options that do not apply, and an
+  // output directory that is a file, not writable or in use by another run.
+  program.hook('preAction', (_, command) => {
+    session.command = command;
+    for (const [option, needs] of Object.entries(REQUIRES[command.name()] ?? {})) {
+      if (command.getOptionValueSource(option) === 'cli' && command.getOptionValue(needs) === undefined) {
+        command.error(`error: option '--${option}' applies only together with --${needs}`, { exitCode: EXIT_CODES.usage, code: 'geoparam.usage' });
+      }
+    }
+    const out = command.getOptionValue('out') as unknown;
+    if (typeof out === 'string') session.lock = lockOutputDir(out, ['geoparam', ...process.argv.slice(2)].join(' '));
+  });
 
   program
     .command('perturb')
     .description('Figure 1: how far a ReLU unit\'s boundary turns and moves when every parameter is perturbed by δ, under SP, WN and GmP')
     .option('--seed <n>', 'seed of the unit\'s weights', parseSeed, PERTURB_DEFAULTS.seed)
-    .option('--scale <s>', 'w, b ~ scale·N(0, 1)', parseNumber, PERTURB_DEFAULTS.scale)
+    .option('--scale <s>', 'w, b ~ scale·N(0, 1)', parsePositiveNumber, PERTURB_DEFAULTS.scale)
     .option('--deltas <list>', 'comma-separated perturbation sizes', parseNumberList, PERTURB_DEFAULTS.deltas)
     .option('--methods <list>', `comma-separated parameterizations (${METHOD_CHOICES})`, parseList, PERTURB_DEFAULTS.methods)
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default(PERTURB_DEFAULTS.backend))
@@ -133,14 +180,14 @@ export function createProgram(io: Io): Command {
       .option('--data-dir <path>', 'local copy of the data (MNIST IDX files, CIFAR-10 batches or archive, ImageNet32 npz)')
       .option('--holdout', 'split the given set 80/20 instead of the official train/test split (e.g. the small shared subsets)', false)
       .option('--train-limit <n>', 'train on a seeded subset of this many images', parsePositiveInteger)
-      .option('--batch-size <list>', 'comma-separated batch sizes (a sweep, like Table 2)', (v) => parseNumberList(v).map((n) => parsePositiveInteger(String(n))), [256])
-      .option('--width <w>', 'scale every channel count (1 = the paper; 0.125 for CPU-sized runs)', parseNumber, architecture === 'vgg6' ? 0.125 : 0.25)
+      .option('--batch-size <list>', 'comma-separated batch sizes (a sweep, like Table 2)', parseEpochList, [256])
+      .option('--width <w>', 'scale every channel count (1 = the paper; 0.125 for CPU-sized runs)', parsePositiveNumber, architecture === 'vgg6' ? 0.125 : 0.25)
       .option('--epochs <n>', 'maximum epochs (the reference: 500, with early stopping)', parsePositiveInteger, 3)
-      .option('--schedule <epochs>', 'step schedule: comma-separated epochs after which the learning rate is multiplied by 0.1 (default: reduce on plateau of validation top-5)', (v) => parseNumberList(v), [])
-      .option('--lr <rate>', 'learning rate for every variant (default: the paper\'s per variant)', parseNumber)
+      .option('--schedule <epochs>', 'step schedule: comma-separated epochs after which the learning rate is multiplied by 0.1 (default: reduce on plateau of validation top-5)', parseEpochList, [])
+      .option('--lr <rate>', 'learning rate for every variant (default: the paper\'s per variant)', parsePositiveNumber)
       .option('--momentum <m>', 'SGD momentum', parseNumber, 0.9)
       .option('--methods <list>', `comma-separated variants (${VARIANT_CHOICES})`, parseList, architecture === 'vgg6' ? VARIANTS.map((v) => v.key) : ['wn+mbn', 'bn', 'gmp+imn'])
-      .option('--seed <n>', 'seed of splits, initialization, batch order and flips', parseSeed, 0)
+      .option('--seed <n>', `seed of splits, initialization, batch order and flips (0 to ${MAX_SEED})`, parseSeed, 0)
       .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
       .option('--out <dir>', 'results.json, manifest.json and the accuracy curves', path.join('geoparam-out', architecture))
       .option('--json', 'print results.json instead of the table', false)
@@ -152,12 +199,12 @@ export function createProgram(io: Io): Command {
   reproduce
     .command('uci')
     .description('Table 1: UCI regression, test RMSE mean ± s.e. over random 80/20 splits, runs spread over worker processes')
-    .option('--datasets <list>', `comma-separated (${Object.keys(UCI_DATASETS).join(', ')})`, parseList, UCI_DEFAULTS.datasets)
+    .addOption(new Option('--datasets <list>', `comma-separated (${Object.keys(UCI_DATASETS).join(', ')})`).argParser(parseList).default(UCI_DEFAULTS.datasets).conflicts('csv'))
     .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
     .option('--splits <n>', 'random 80/20 splits per data set', parsePositiveInteger, 10)
-    .option('--seed <n>', 'seed of the splits, initialization and batch order', parseSeed, 0)
+    .option('--seed <n>', `seed of the splits, initialization and batch order (0 to ${MAX_SEED})`, parseSeed, 0)
     .addOption(new Option('--backend <name>', 'compute backend of every worker').choices(BACKEND_CHOICES).default('wasm'))
-    .option('--data-dir <path>', 'directory with the UCI CSVs (<name>.csv, target last)')
+    .addOption(new Option('--data-dir <path>', 'directory with the UCI CSVs (<name>.csv, target last)').conflicts('csv'))
     .option('--csv <file>', 'run the protocol on your own numeric CSV instead of the UCI sets')
     .option('--target <column>', 'with --csv: the target column, by name or 0-based index (default: the last)')
     .option('--out <dir>', 'results.json, table.md, jobs.jsonl (resume journal) and the figure', path.join('geoparam-out', 'uci'))
@@ -177,25 +224,34 @@ export function createProgram(io: Io): Command {
   return program;
 }
 
-/** Runs the CLI; typed geoparam errors become one clear line and exit code 2. */
+/** Runs the CLI and returns its exit code (EXIT_CODES); every error becomes one message naming what to do. */
 export async function main(argv: string[], io: Io = { log: console.log, error: console.error }): Promise<number> {
-  const program = createProgram(io);
+  const session: Session = { json: argv.includes('--json') };
+  const program = createProgram(io, session);
+  const report = (exitCode: number, code: string, message: string, extra: Record<string, unknown> = {}) => {
+    io.error(session.json ? JSON.stringify({ error: { code, exitCode, message, ...extra } }) : `geoparam: ${message}`);
+    return exitCode;
+  };
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof InterruptedError) {
-      io.error(`geoparam: ${error.message}; rerun the same command with --resume to continue`);
-      return 130;
+    return EXIT_CODES.ok;
+  } catch (caught) {
+    if (caught instanceof CommanderError) {
+      if (caught.exitCode === 0) return EXIT_CODES.ok;
+      // Commander printed its message (and the help) already, unless errors go out as JSON.
+      return session.json ? report(EXIT_CODES.usage, 'USAGE', caught.message.replace(/^error: /, '')) : EXIT_CODES.usage;
     }
-    if (error instanceof GeoparamError) {
-      io.error(`geoparam: ${error.message}`);
-      return 2;
+    // A file-system error no caller wrapped still names its path.
+    const error = toFileSystemError(caught, (caught as { path?: string } | null)?.path ?? '(unknown path)', 'access');
+    const exitCode = exitCodeOf(error);
+    if (exitCode === EXIT_CODES.interrupted) {
+      const resume = session.command?.options.some((o) => o.long === '--resume') ? 'rerun the same command with --resume' : 'rerun the same command';
+      return report(exitCode, 'INTERRUPTED', `${(error as Error).message}; ${resume} to continue`);
     }
-    const code = (error as { code?: string; exitCode?: number }).code;
-    if (typeof code === 'string' && code.startsWith('commander.')) {
-      return (error as { exitCode: number }).exitCode;
-    }
-    throw error;
+    if (error instanceof GeoparamError) return report(exitCode, error.code, error.message);
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return report(EXIT_CODES.internal, 'INTERNAL', `internal error (a bug in geoparam ${VERSION}; please report it with this message):\n${stack}`);
+  } finally {
+    session.lock?.release();
   }
 }

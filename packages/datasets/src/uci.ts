@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UnknownNameError } from '@geoparam/core';
+import { writeFileAtomicSync } from '@geoparam/core/node';
 import { parse } from '#csv-parse';
 import type { Dataset } from './dataset';
 import { parseNumericCsv } from './csv';
@@ -155,10 +156,8 @@ async function download(spec: UciSpec, target: string, o: UciOptions): Promise<v
       return source.select.map((c) => cells[c]!);
     });
   verifyValues(spec, rows, source.url);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
   const csv = [spec.columns.join(','), ...rows.map((r) => r.map(String).join(','))].join('\n') + '\n';
-  fs.writeFileSync(`${target}.tmp`, csv);
-  fs.renameSync(`${target}.tmp`, target);
+  writeFileAtomicSync(target, csv);
 }
 
 function localFile(spec: UciSpec, given: string): string {

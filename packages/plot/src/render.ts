@@ -1,5 +1,4 @@
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
+import { writeFileAtomic } from '@geoparam/core/node';
 import type { TopLevelSpec } from 'vega-lite' with { 'resolution-mode': 'import' };
 
 export type FigureSpec = TopLevelSpec;
@@ -62,8 +61,7 @@ export async function svgToPng(svg: string, options: RenderOptions = {}): Promis
 export async function writeFigure(spec: FigureSpec, basePath: string, options: RenderOptions = {}): Promise<WrittenFigure> {
   const svg = await renderSvg(spec);
   const png = await svgToPng(svg, options);
-  await fs.mkdir(path.dirname(basePath), { recursive: true });
   const files = { svg: `${basePath}.svg`, png: `${basePath}.png` };
-  await Promise.all([fs.writeFile(files.svg, svg), fs.writeFile(files.png, png)]);
+  await Promise.all([writeFileAtomic(files.svg, svg), writeFileAtomic(files.png, png)]);
   return files;
 }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { sha256Hex } from '@geoparam/core';
 import { CheckpointError, packTensors, readSavedModel, saveModel, unpackTensors, type Model } from '@geoparam/models';
+import { writeFileAtomic } from '@geoparam/core/node';
 import type { Callback } from './callback';
 import type { History } from './history';
 
@@ -26,6 +27,12 @@ export interface TrainingState {
   learningRate: number;
   history: History;
   best: { value: number; epoch: number } | null;
+  /**
+   * sha256 of the model.json this state belongs to (it pins the weight shards by their hashes):
+   * the files of a checkpoint are written one by one, so a kill between them leaves a set that
+   * must be refused, not resumed.
+   */
+  model: { manifestSha256: string };
   optimizer: TensorFile;
   bestWeights: TensorFile | null;
   callbacks: ({ json: unknown; tensors: TensorFile | null } | null)[];
@@ -33,9 +40,7 @@ export interface TrainingState {
 
 async function writeTensors(dir: string, file: string, tensors: Record<string, tf.Tensor>): Promise<TensorFile> {
   const { entries, bytes } = packTensors(tensors);
-  const tmp = path.join(dir, `${file}.tmp`);
-  await fs.writeFile(tmp, bytes);
-  await fs.rename(tmp, path.join(dir, file));
+  await writeFileAtomic(path.join(dir, file), bytes);
   return { file, sha256: sha256Hex(bytes), entries };
 }
 
@@ -54,13 +59,13 @@ export interface SaveStateInput {
   optimizer: tf.Optimizer;
   callbacks: Callback[];
   bestWeights: Record<string, tf.Tensor> | null;
-  state: Omit<TrainingState, 'format' | 'version' | 'optimizer' | 'bestWeights' | 'callbacks'>;
+  state: Omit<TrainingState, 'format' | 'version' | 'model' | 'optimizer' | 'bestWeights' | 'callbacks'>;
 }
 
 /** Writes everything a run needs to continue: model, optimizer slots, best weights, callback state. */
 export async function saveTrainingState(dir: string, input: SaveStateInput): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
   await saveModel(input.model, path.join(dir, 'model'));
+  const model = { manifestSha256: sha256Hex(new Uint8Array(await fs.readFile(path.join(dir, 'model', 'model.json')))) };
   const optimizerWeights = await input.optimizer.getWeights();
   const optimizer = await writeTensors(dir, 'optimizer.bin', Object.fromEntries(optimizerWeights.map((w, i) => [`${i}:${w.name}`, w.tensor])));
   // getWeights hands out a fresh scalar for the iteration count; the slots are the optimizer's own.
@@ -76,11 +81,10 @@ export async function saveTrainingState(dir: string, input: SaveStateInput): Pro
     const tensors = state.tensors && Object.keys(state.tensors).length ? await writeTensors(dir, `callback-${i}.bin`, state.tensors) : null;
     callbacks.push({ json: state.json, tensors });
   }
-  const full: TrainingState = { format: TRAINING_STATE_FORMAT, version: 1, ...input.state, optimizer, bestWeights, callbacks };
-  const tmp = path.join(dir, 'training.json.tmp');
-  // Compact: callback state (e.g. every CAB record so far) can be large.
-  await fs.writeFile(tmp, JSON.stringify(full) + '\n');
-  await fs.rename(tmp, path.join(dir, 'training.json'));
+  const full: TrainingState = { format: TRAINING_STATE_FORMAT, version: 1, ...input.state, model, optimizer, bestWeights, callbacks };
+  // Written last, so it only ever names files that are whole. Compact: callback state (e.g. every
+  // CAB record so far) can be large.
+  await writeFileAtomic(path.join(dir, 'training.json'), JSON.stringify(full) + '\n');
 }
 
 export interface RestoredState {
@@ -98,6 +102,15 @@ export async function restoreTrainingState(dir: string, model: Model, optimizer:
     throw new CheckpointError(stateFile, `cannot be read as JSON (${(error as NodeJS.ErrnoException).code ?? 'parse error'})`);
   }
   if (state.format !== TRAINING_STATE_FORMAT || state.version !== 1) throw new CheckpointError(stateFile, `is not a ${TRAINING_STATE_FORMAT} v1 file`);
+  // The model files must be the ones this state was written with (a kill between them and
+  // training.json leaves a newer model.json beside an older state).
+  const manifestFile = path.join(dir, 'model', 'model.json');
+  const manifestBytes = new Uint8Array(await fs.readFile(manifestFile).catch(() => {
+    throw new CheckpointError(manifestFile, 'is missing');
+  }));
+  if (!state.model || sha256Hex(manifestBytes) !== state.model.manifestSha256) {
+    throw new CheckpointError(manifestFile, `does not belong to ${stateFile} (the checkpoint was cut off while being written); delete ${dir} to start this part over`);
+  }
   if (state.callbacks.length !== callbacks.length) {
     throw new CheckpointError(stateFile, `holds ${state.callbacks.length} callback states but the run has ${callbacks.length} callbacks`);
   }

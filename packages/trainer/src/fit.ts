@@ -113,7 +113,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
   };
   // A browser page has no process (and no SIGINT): `signal` is its interrupt.
   const catchSigint = (options.handleSigint ?? Boolean(options.checkpointDir)) && typeof process !== 'undefined' && typeof process.once === 'function';
-  if (catchSigint) process.once('SIGINT', onInterrupt);
+  // SIGTERM (kill, docker stop) is an interrupt too.
+  if (catchSigint) ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, onInterrupt));
   options.signal?.addEventListener('abort', onInterrupt, { once: true });
   if (options.signal?.aborted) interrupted = true;
 
@@ -220,7 +221,7 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
     for (const callback of callbacks) await callback.onTrainEnd?.(lastLogs(history));
     return history;
   } finally {
-    if (catchSigint) process.removeListener('SIGINT', onInterrupt);
+    if (catchSigint) ['SIGINT', 'SIGTERM'].forEach((s) => process.removeListener(s, onInterrupt));
     options.signal?.removeEventListener('abort', onInterrupt);
     tf.dispose(Object.values(bestWeights ?? {}));
     for (const callback of callbacks) callback.dispose?.();

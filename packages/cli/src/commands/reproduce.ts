@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { onInterrupt } from '@geoparam/core/node';
 import * as path from 'node:path';
 import { writeFigure, type FigureSpec } from '@geoparam/plot';
 import { assertPositiveInteger, assertSeed, useBackend } from '@geoparam/core';
@@ -9,7 +10,7 @@ import { methodFingerprint, readPartial, runFingerprint } from '../experiments/f
 import { LEVY_PAPER_RMSE, loadLevyData, runLevy, type LevyMethodResult } from '../experiments/levy';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { BASELINE_METHOD, paperLearningRate, resolveMethods } from '../experiments/methods';
-import { seedRange, type Protocol, type SeedRun } from '../experiments/runner';
+import { seedRange, type Protocol, type SeedRun, type StabilityPending } from '../experiments/runner';
 import { describeSample, formatMeanSe, formatRange, pairedDifferences } from '../experiments/statistics';
 import { bananaBoundaryFigure, bananaTrajectoryFigure, levyEvolutionFigure, levyFitFigure, seedSpreadFigure, stabilityFigure } from '../figures/experiments';
 import { formatNumber, formatTable } from '../table';
@@ -66,7 +67,7 @@ const PROTOCOL_NOTES: Record<Experiment, Record<Protocol, string>> = {
   },
 };
 
-type AnyMethodResult = LevyMethodResult | BananaMethodResult;
+type AnyMethodResult = LevyMethodResult | BananaMethodResult | StabilityPending<LevyMethodResult> | StabilityPending<BananaMethodResult>;
 
 function partialFile(out: string): string {
   return path.join(out, 'partial.json');
@@ -87,7 +88,7 @@ function runKey(r: SeedRun): string {
 }
 
 /** Per method: every run's number, their summary, the paired difference to SP, and the showcase run's stability. */
-function methodSummary(experiment: Experiment, m: AnyMethodResult, runs: SeedRun[], standard: SeedRun[] | undefined, seed: number) {
+function methodSummary(experiment: Experiment, m: LevyMethodResult | BananaMethodResult, runs: SeedRun[], standard: SeedRun[] | undefined, seed: number) {
   const metric = experiment === 'levy' ? 'testRmse' : 'testAccuracy';
   const mine = runs.filter((r) => r.method === m.method);
   const values = new Map(mine.map((r) => [runKey(r), r.testMetric]));
@@ -147,14 +148,20 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   const wanted = methods.map((m) => methodFingerprint(fingerprint, m, paperLearningRate(m)));
   const completed = options.resume ? readPartial<AnyMethodResult>(partialFile(out), fingerprint, wanted, out) : [];
   const completedRuns = options.resume ? readPartialRuns(partialFile(out), methods) : [];
-  if (completed.length || completedRuns.length) {
-    say(`reusing ${completed.length} finished run${completed.length === 1 ? '' : 's'} from ${partialFile(out)}: ${completed.map((m) => m.label).join(', ')}${completedRuns.length ? `, and ${completedRuns.length} seed runs` : ''}`);
+  const finished = completed.filter((m) => m.stability);
+  const pending = completed.filter((m) => !m.stability);
+  if (finished.length || completedRuns.length) {
+    say(`reusing ${finished.length} finished run${finished.length === 1 ? '' : 's'} from ${partialFile(out)}: ${finished.map((m) => m.label).join(', ')}${completedRuns.length ? `, and ${completedRuns.length} seed runs` : ''}`);
   }
+  if (pending.length) say(`reusing ${pending.map((m) => m.label).join(', ')} from ${partialFile(out)}: trained, the stability run remains`);
   const done: AnyMethodResult[] = [...completed];
   const doneRuns: SeedRun[] = [...completedRuns];
   const savePartial = () => writeJson(out, 'partial.json', { fingerprint, methods: done, runs: doneRuns }, true);
   const onMethod = (m: AnyMethodResult) => {
-    done.push(m);
+    // A method is reported twice: trained (stability pending), then with its stability run.
+    const at = done.findIndex((d) => d.method === m.method);
+    if (at >= 0) done[at] = m;
+    else done.push(m);
     savePartial();
   };
   const onRuns = (runs: SeedRun[]) => {
@@ -162,20 +169,19 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
     savePartial();
   };
   const started = performance.now();
-  // One handler for the whole command: Ctrl-C stops the current fit after its batch, which
-  // writes a checkpoint; a second Ctrl-C falls through to Node's default and exits at once.
+  // One handler for the whole command: Ctrl-C or SIGTERM stops the current fit after its batch,
+  // which writes a checkpoint; a second signal falls through to Node's default and exits at once.
   const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.once('SIGINT', onSigint);
+  const stopListening = onInterrupt(() => interrupt.abort());
   const common = { seed: options.seed, seeds, dataSeeds, dataDraw, methods, epochs, protocol, stabilitySteps, out, resume: options.resume, fingerprint, log: say, signal: interrupt.signal, onRuns };
   let result;
   try {
     result =
       experiment === 'levy'
-        ? await runLevy({ ...common, onMethod }, completed as LevyMethodResult[], completedRuns, levyData)
-        : await runBanana({ ...common, onMethod, ...(options.dataDir ? { dataPath: options.dataDir } : {}) }, completed as BananaMethodResult[], completedRuns, bananaData);
+        ? await runLevy({ ...common, onMethod }, completed as (LevyMethodResult | StabilityPending<LevyMethodResult>)[], completedRuns, levyData)
+        : await runBanana({ ...common, onMethod, ...(options.dataDir ? { dataPath: options.dataDir } : {}) }, completed as (BananaMethodResult | StabilityPending<BananaMethodResult>)[], completedRuns, bananaData);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopListening();
   }
   const wallSeconds = (performance.now() - started) / 1000;
 

@@ -6,7 +6,7 @@ import type { ParameterizationName } from '@geoparam/parameterizations';
 import { dataIdentity, methodFingerprint, type DataIdentity } from './fingerprints';
 import { METHOD_LABELS } from '../labels';
 import { paperLearningRate } from './methods';
-import { seedRange, showcaseRun, stabilityRun, trainMethod, trainSeeds, type ExperimentOptions, type MethodOutcome, type SeedRun, type StabilityOutcome, type TrainSpec } from './runner';
+import { seedRange, showcaseRun, stabilityRun, trainMethod, trainSeeds, type ExperimentOptions, type MethodOutcome, type SeedRun, type StabilityOutcome, type StabilityPending, type TrainSpec } from './runner';
 
 export interface BananaOptions extends ExperimentOptions<BananaMethodResult> {
   /** A local banana.csv (or its directory); otherwise downloaded once and verified. */
@@ -56,7 +56,7 @@ function rows(d: Dataset): number[][] {
  * Per method: the showcase run (draw S, initialization S) keeps the decision grid and CAB
  * trajectories and is followed by the stability run; the other runs train stacked.
  */
-export async function runBanana(options: BananaOptions, completed: BananaMethodResult[] = [], completedRuns: SeedRun[] = [], loaded?: BananaData): Promise<BananaResult> {
+export async function runBanana(options: BananaOptions, completed: (BananaMethodResult | StabilityPending<BananaMethodResult>)[] = [], completedRuns: SeedRun[] = [], loaded?: BananaData): Promise<BananaResult> {
   const { full } = loaded ?? (await loadBananaData(options));
   const initSeeds = seedRange(options.seed, options.seeds);
   const draws = seedRange(options.seed, options.dataSeeds).map((dataSeed) => {
@@ -85,18 +85,26 @@ export async function runBanana(options: BananaOptions, completed: BananaMethodR
       p.dispose();
     },
   });
-  const results: BananaMethodResult[] = [...completed];
+  const results: (BananaMethodResult | StabilityPending<BananaMethodResult>)[] = [...completed];
   const runs: SeedRun[] = [...completedRuns];
   try {
     for (const method of options.methods) {
       const learningRate = paperLearningRate(method);
-      if (!results.some((r) => r.method === method)) {
+      const earlier = results.find((r) => r.method === method);
+      if (!earlier?.stability) {
         const spec = specFor(first);
-        const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
-        const outcome = await trainMethod(spec, { method, learningRate, seed: options.seed, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
+        // Kept (partial.json) before the stability run: an interrupt there loses only that run.
+        let trained = earlier;
+        if (!trained) {
+          const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
+          const outcome = await trainMethod(spec, { method, learningRate, seed: options.seed, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
+          trained = { ...outcome, stability: null, gridProbability: probabilities.get(method) ?? [] };
+          results.push(trained);
+          options.onMethod?.(trained);
+        }
         const stability = await stabilityRun(spec, method, options.seed, 0.1, options.stabilitySteps, 'maxAngleChange');
-        const result: BananaMethodResult = { ...outcome, stability, gridProbability: probabilities.get(method) ?? [] };
-        results.push(result);
+        const result: BananaMethodResult = { ...trained, stability };
+        results[results.indexOf(trained)] = result;
         options.onMethod?.(result);
         options.log(`${result.label}: test accuracy ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}), ${result.wallSeconds.toFixed(1)} s; stability max angle change at lr 0.1: ${stability.max.toFixed(1)}°`);
       }
@@ -116,7 +124,8 @@ export async function runBanana(options: BananaOptions, completed: BananaMethodR
   return {
     test: { x: rows(first.test), y: Array.from(first.test.y) },
     grid: { x1: axis, x2: axis, step },
-    methods: results,
-    runs: [...results.map((r) => showcaseRun(r, options.seed)), ...runs],
+    // Every method ran its stability run by now (an interrupt throws).
+    methods: results as BananaMethodResult[],
+    runs: [...(results as BananaMethodResult[]).map((r) => showcaseRun(r, options.seed)), ...runs],
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './manifest';
+import { readJsonFileSync, writeFileAtomicSync } from '@geoparam/core/node';
 import { assertSameFingerprint, buildId, fingerprint, fingerprintFrom, type Fingerprint, type FingerprintValue } from '@geoparam/core';
 
 /** A data set's name and the sha256 of its values: the same name with changed contents is another run. */
@@ -43,7 +43,7 @@ function readJson(file: string): unknown {
 /** Marks a fresh checkpoint directory with the run that writes into it. */
 export function markCheckpoint(dir: string, current: Fingerprint): void {
   fs.rmSync(dir, { recursive: true, force: true });
-  writeFileAtomic(path.join(dir, CHECKPOINT_FINGERPRINT), JSON.stringify(current) + '\n');
+  writeFileAtomicSync(path.join(dir, CHECKPOINT_FINGERPRINT), JSON.stringify(current) + '\n');
 }
 
 /** Refuses to resume a checkpoint written by another run (or by a geoparam without fingerprints). */
@@ -65,7 +65,8 @@ export interface PartialFile<R extends { fingerprint: Fingerprint }> {
  */
 export function readPartial<R extends { fingerprint: Fingerprint }>(file: string, current: Fingerprint, wanted: readonly Fingerprint[], out: string): R[] {
   if (!fs.existsSync(file)) return [];
-  const partial = readJson(file) as Partial<PartialFile<R>> | undefined;
+  // Unreadable is not the same as made under other settings: say so, and what to do.
+  const partial = readJsonFileSync(file, `delete it (or ${out}) or drop --resume`) as Partial<PartialFile<R>> | undefined;
   assertSameFingerprint(fingerprintFrom(partial?.fingerprint), current, `partial results ${file}`, `delete ${out} or drop --resume`);
   const hashes = new Set(wanted.map((f) => f.hash));
   return (partial?.methods ?? []).filter((m) => {

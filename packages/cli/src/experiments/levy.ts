@@ -6,7 +6,7 @@ import type { ParameterizationName } from '@geoparam/parameterizations';
 import { dataIdentity, methodFingerprint, type DataIdentity } from './fingerprints';
 import { METHOD_LABELS } from '../labels';
 import { paperLearningRate } from './methods';
-import { seedRange, showcaseRun, stabilityRun, trainMethod, trainSeeds, type ExperimentOptions, type MethodOutcome, type SeedRun, type StabilityOutcome, type TrainSpec } from './runner';
+import { seedRange, showcaseRun, stabilityRun, trainMethod, trainSeeds, type ExperimentOptions, type MethodOutcome, type SeedRun, type StabilityOutcome, type StabilityPending, type TrainSpec } from './runner';
 
 export type LevyOptions = ExperimentOptions<LevyMethodResult>;
 
@@ -58,7 +58,7 @@ function columns(d: Dataset) {
  */
 export async function runLevy(
   options: LevyOptions,
-  completed: LevyMethodResult[] = [],
+  completed: (LevyMethodResult | StabilityPending<LevyMethodResult>)[] = [],
   completedRuns: SeedRun[] = [],
   loaded: LevyData = loadLevyData(options.seed, options.dataSeeds, options.dataDraw),
 ): Promise<LevyResult> {
@@ -87,23 +87,31 @@ export async function runLevy(
       out.dispose();
     },
   });
-  const results: LevyMethodResult[] = [...completed];
+  const results: (LevyMethodResult | StabilityPending<LevyMethodResult>)[] = [...completed];
   const runs: SeedRun[] = [...completedRuns];
   try {
     for (const method of options.methods) {
       const learningRate = paperLearningRate(method);
-      if (!results.some((r) => r.method === method)) {
+      const earlier = results.find((r) => r.method === method);
+      if (!earlier?.stability) {
         const spec = specFor(first);
-        const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
-        const outcome = await trainMethod(spec, { method, learningRate, seed: options.seed, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
+        // Kept (partial.json) before the stability run: an interrupt there loses only that run.
+        let trained = earlier;
+        if (!trained) {
+          const fingerprint = methodFingerprint(options.fingerprint, method, learningRate);
+          const outcome = await trainMethod(spec, { method, learningRate, seed: options.seed, fingerprint }, path.join(options.out, 'checkpoints', method), options.resume);
+          trained = {
+            ...outcome,
+            stability: null,
+            initialPrediction: predictions.get(`${method}/initial`) ?? [],
+            finalPrediction: predictions.get(`${method}/final`) ?? [],
+          };
+          results.push(trained);
+          options.onMethod?.(trained);
+        }
         const stability = await stabilityRun(spec, method, options.seed, 0.1, options.stabilitySteps, 'maxLocationShift');
-        const result: LevyMethodResult = {
-          ...outcome,
-          stability,
-          initialPrediction: predictions.get(`${method}/initial`) ?? [],
-          finalPrediction: predictions.get(`${method}/final`) ?? [],
-        };
-        results.push(result);
+        const result: LevyMethodResult = { ...trained, stability };
+        results[results.indexOf(trained)] = result;
         options.onMethod?.(result);
         options.log(`${result.label}: test RMSE ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}), ${result.wallSeconds.toFixed(1)} s; stability max |Δφ| at lr 0.1: ${stability.max.toPrecision(3)}`);
       }
@@ -124,7 +132,8 @@ export async function runLevy(
     train: columns(first.train),
     validation: first.validation ? columns(first.validation) : null,
     grid: { x: Array.from(first.test.x), truth: Array.from(first.test.x, (x) => levyFunction(x)) },
-    methods: results,
-    runs: [...results.map((r) => showcaseRun(r, options.seed)), ...runs],
+    // Every method ran its stability run by now (an interrupt throws).
+    methods: results as LevyMethodResult[],
+    runs: [...(results as LevyMethodResult[]).map((r) => showcaseRun(r, options.seed)), ...runs],
   };
 }

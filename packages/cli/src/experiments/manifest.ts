@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendReport } from '@geoparam/core';
+import { writeJsonAtomicSync } from '@geoparam/core/node';
 
 function versionOf(pkg: string): string | null {
   try {
@@ -29,23 +30,9 @@ export function runManifest(backend: BackendReport, settings: Record<string, unk
   };
 }
 
-/** Atomic JSON write; `compact` for bulky data (indenting nested number arrays multiplies the size). */
-/** Atomic: temp file, fsync, rename, so an interrupt never leaves half a file behind. */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
+/** Crash-safe JSON write; `compact` for bulky data (indenting nested number arrays multiplies the size). */
 export function writeJson(dir: string, name: string, value: unknown, compact = false): string {
   const file = path.join(dir, name);
-  writeFileAtomic(file, (compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n');
+  writeJsonAtomicSync(file, value, compact);
   return file;
 }

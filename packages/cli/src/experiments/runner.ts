@@ -47,8 +47,8 @@ export interface ExperimentOptions<R> {
   /** Everything that changes this command's results (see fingerprints.ts); each method adds its own fields. */
   fingerprint: Fingerprint;
   signal?: AbortSignal;
-  /** Called when a method's showcase run finishes (so partial results survive an interrupt). */
-  onMethod?: (outcome: R) => void;
+  /** Called when a method is trained and again when its stability run is done (so both survive an interrupt). */
+  onMethod?: (outcome: R | (R extends { stability: StabilityOutcome } ? StabilityPending<R> : never)) => void;
   /** Called with each finished group of seed runs (likewise). */
   onRuns?: (runs: SeedRun[]) => void;
   log: (line: string) => void;
@@ -180,6 +180,12 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
     model.dispose();
   }
 }
+
+/**
+ * A method whose training finished but whose stability run did not (interrupted): kept in
+ * partial.json so `--resume` only redoes the stability run, which starts afresh from the seed.
+ */
+export type StabilityPending<R extends { stability: StabilityOutcome }> = Omit<R, 'stability'> & { stability: null };
 
 export interface StabilityOutcome {
   perStep: number[];

@@ -6,3 +6,4 @@ export * from './atomic-write';
 export * from './read-json';
 export * from './journal';
 export * from './output-dir';
+export * from './interrupts';

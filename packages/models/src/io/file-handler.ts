@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeFileAtomic } from '@geoparam/core/node';
 import { CheckpointError, ModelFileSchemaError } from './errors';
 import { fileUrlPath } from './handlers';
 import { INTEGRITY_KEY, shardSlices, verifyIntegrity, weightBytes, withIntegrityRecord } from './integrity';
@@ -12,23 +13,8 @@ import { modelJsonSchema, parseOrThrow } from './schema';
 
 export const MODEL_JSON = 'model.json';
 
-/** Writes through a temp file, fsyncs it and renames it into place: readers see all or nothing. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (error) {
-    await fs.rm(tmp, { force: true });
-    throw error;
-  }
-}
+// Temp file, fsync, rename, fsync of the directory: readers see all or nothing.
+export { writeFileAtomic } from '@geoparam/core/node';
 
 /** Makes the renames in a directory durable. */
 export async function syncDirectory(dir: string): Promise<void> {
