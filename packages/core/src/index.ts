@@ -2,6 +2,7 @@ import './tfjs-setup';
 
 export * from './errors';
 export * from './file-errors';
+export * from './backend-errors';
 export * from './validate';
 export * from './random';
 export * from './backends';

@@ -2,7 +2,7 @@
 // bundled page gets generators, splits, scaling and CSV parsing without Node's I/O modules.
 // File and download loaders (UCI, images, `loadBanana`, `fetchVerified`) are Node only.
 export * from './errors';
-export { take, assertDataset, type Dataset } from './dataset';
+export { take, assertDataset, assertFiniteDataset, type Dataset } from './dataset';
 export * from './splits';
 export * from './standardizer';
 export * from './batches';

@@ -117,6 +117,14 @@ function parseCell(cell: string): number | string {
 }
 
 function checkHeader(names: string[], file: string, row: number): void {
+  // A first line of numbers is data, not names: reading it as a header would drop an example and
+  // give columns names like "0.5".
+  if (names.every((name) => NUMBER.test(name))) {
+    throw new DatasetError(
+      `the header row holds only numbers (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}); the file seems to have no header: add a first line of column names (e.g. ${names.length > 2 ? `x1,...,x${names.length - 1},y` : 'x,y'})`,
+      { file, row, value: names.join(',') },
+    );
+  }
   const seen = new Map<string, number>();
   names.forEach((name, c) => {
     const earlier = seen.get(name);

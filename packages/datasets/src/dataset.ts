@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@geoparam/core';
+import { DatasetError } from './errors';
 
 /** Host-side examples, row-major, always float32 (what tfjs tensors take without conversion). */
 export interface Dataset {
@@ -32,6 +33,32 @@ export function assertDataset(argument: string, d: Dataset): void {
       `{numExamples: ${d.numExamples}, numFeatures: ${d.numFeatures}, numTargets: ${d.numTargets}, x.length: ${d.x?.length}, y.length: ${d.y?.length}}`,
       'a Dataset whose Float32Array x and y hold numExamples rows of numFeatures and numTargets values',
     );
+  }
+}
+
+/**
+ * Throws a DatasetError naming the set (`what`), the example (1-based row) and the column of the
+ * first NaN or Infinity, so bad data is stopped before training instead of surfacing as a NaN loss.
+ */
+export function assertFiniteDataset(what: string, d: Dataset): void {
+  assertDataset(what, d);
+  for (const [values, width, names, kind] of [
+    [d.x, d.numFeatures, d.featureNames, 'feature'],
+    [d.y, d.numTargets, d.targetNames, 'target'],
+  ] as const) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (Number.isFinite(v)) continue;
+      const row = Math.floor(i / width);
+      const col = i % width;
+      throw new DatasetError(`${kind} value ${v} is not finite; fix or drop that example before training`, {
+        file: what,
+        row: row + 1,
+        ...(names?.[col] !== undefined ? { column: names[col] } : {}),
+        columnIndex: col + 1,
+        value: String(v),
+      });
+    }
   }
 }
 

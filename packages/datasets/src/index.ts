@@ -1,5 +1,5 @@
 export * from './errors';
-export { take, assertDataset, type Dataset } from './dataset';
+export { take, assertDataset, assertFiniteDataset, type Dataset } from './dataset';
 export * from './splits';
 export * from './standardizer';
 export * from './batches';

@@ -13,3 +13,5 @@ export { type Layer, type CompositeLayer, type ResidualConfig, isComposite } fro
 export { MaxPool2D, GlobalAveragePool2D } from './layers/pooling';
 export { ResidualBlock } from './layers/residual';
 export { vgg6, resnet, type VisionOptions, type ResNetOptions, type ResNetDepth } from './vision';
+export { ModelDisposedError } from './model';
+export { assertModelFitsData, findNonFiniteWeight } from './checks';

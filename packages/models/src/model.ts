@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeMismatchError, assertShape } from '@geoparam/core';
+import { GeoparamError, InvalidArgumentError, ShapeMismatchError, assertShape } from '@geoparam/core';
 import { Conv2D, Dense, InputMeanNormalization, ParameterizedLayer, type ApplyOptions } from '@geoparam/parameterizations';
 import { isComposite, type Layer, type ModelLayerConfig } from './layers/layer';
 import { GlobalAveragePool2D, MaxPool2D } from './layers/pooling';
@@ -64,11 +64,19 @@ function parameterizedIn(layers: readonly Layer[]): ParameterizedLayer[] {
  * A stack of layers with a head. `logits` is what losses consume (numerically stable
  * cross-entropy); `predict` applies the head.
  */
+/** A model used after `dispose()`: its weights are gone. */
+export class ModelDisposedError extends GeoparamError {
+  constructor(readonly model: string) {
+    super('MODEL_DISPOSED', `model "${model}" was disposed; build or load it again before using it`);
+  }
+}
+
 export class Model {
   readonly name: string;
   readonly head: Head;
   readonly layers: Layer[];
   readonly inputShape: number[] | null;
+  private disposed = false;
 
   constructor(name: string, layers: Layer[], head: Head = 'linear', inputShape?: number[]) {
     if (layers.length === 0) throw new InvalidArgumentError('layers', layers, 'at least one layer');
@@ -99,6 +107,7 @@ export class Model {
 
   /** The output before the head, for a batch. */
   logits(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
+    this.assertUsable();
     return tf.tidy(() => this.layers.reduce<tf.Tensor>((h, layer) => layer.apply(h, options), x));
   }
 
@@ -119,6 +128,7 @@ export class Model {
 
   /** Every variable (trainable and running statistics) as `<layer index>/<name>`. Caller disposes. */
   getWeights(): Record<string, tf.Tensor> {
+    this.assertUsable();
     const out: Record<string, tf.Tensor> = {};
     this.layers.forEach((layer, i) => {
       for (const [key, value] of Object.entries(layer.getWeights())) out[`${i}/${key}`] = value;
@@ -128,6 +138,7 @@ export class Model {
 
   /** Each layer takes the entries under its `<index>/` prefix and names any it misses. */
   setWeights(weights: Record<string, tf.Tensor>): void {
+    this.assertUsable();
     const perLayer = this.layers.map(() => ({}) as Record<string, tf.Tensor>);
     for (const [key, value] of Object.entries(weights)) {
       const slash = key.indexOf('/');
@@ -149,8 +160,14 @@ export class Model {
     else if (x.rank < 2) throw new ShapeMismatchError('model input', [null, null], x.shape);
   }
 
+  /** Throws ModelDisposedError once `dispose()` has run: its weights are gone. */
+  assertUsable(): void {
+    if (this.disposed) throw new ModelDisposedError(this.name);
+  }
+
   /** Frees every layer's variables. */
   dispose(): void {
+    this.disposed = true;
     for (const layer of this.layers) layer.dispose();
   }
 }

@@ -2,7 +2,7 @@
 // no ProgressBar, CSV/JSON loggers or ModelCheckpoint, which write to stderr and disk.
 export { fit, type FitData, type FitOptions } from './fit';
 export { fitStacked, type StackedMember, type StackedFitOptions } from './stacked/fit-stacked';
-export { evaluate, type EvaluateOptions } from './evaluate';
+export { evaluate, NonFiniteEvaluationError, type EvaluateOptions } from './evaluate';
 export { Callback, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
 export { type History, type Logs, type StopReason } from './history';
 export { Monitor, type MonitorMode } from './monitor';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger } from '@geoparam/core';
+import { GeoparamError, assertPositiveInteger } from '@geoparam/core';
 import type { Dataset } from '@geoparam/datasets';
 import { batchTensors, toSource, type BatchSource } from './source';
-import type { Head, Model } from '@geoparam/models';
+import { assertModelFitsData, findNonFiniteWeight, type Head, type Model } from '@geoparam/models';
 import { getLoss, type LossFn, type LossName } from './losses';
 import { getMetric, type Metric, type MetricName } from './metrics';
 
@@ -10,6 +10,23 @@ export interface EvaluateOptions {
   loss?: LossName;
   metrics?: MetricName[];
   batchSize?: number;
+  /**
+   * A NaN or Infinity result: `throw` (default) a NonFiniteEvaluationError naming the cause, or
+   * `return` it (training loops, whose safety net handles divergence).
+   */
+  nonFinite?: 'throw' | 'return';
+}
+
+/** Evaluation gave NaN or Infinity: the message names the non-finite weight, or says the outputs overflowed. */
+export class NonFiniteEvaluationError extends GeoparamError {
+  constructor(
+    readonly model: string,
+    readonly key: string,
+    readonly value: number,
+    reason: string,
+  ) {
+    super('NON_FINITE', `evaluating model "${model}" gave ${key} = ${value}: ${reason}`);
+  }
 }
 
 /** What one evaluation accumulates: a loss (or none) and metrics, each as a sum over examples. */
@@ -47,6 +64,7 @@ export function evaluate(model: Model, data: Dataset | BatchSource, options: Eva
   const source = toSource(data, 'data');
   const batchSize = options.batchSize ?? 4096;
   assertPositiveInteger('batchSize', batchSize);
+  assertModelFitsData(model, source.inputShape, source.targetShape, 'data');
   const sums = evaluationSums(options);
   const totals = new Float64Array(sums.metrics.length + 1);
   for (const batch of source.batches({ batchSize, shuffle: false, seed: 0, epoch: 0 })) {
@@ -58,5 +76,11 @@ export function evaluate(model: Model, data: Dataset | BatchSource, options: Eva
     values.dispose();
     host.forEach((v, i) => (totals[i]! += v));
   }
-  return finalizeSums(sums, totals, source);
+  const result = finalizeSums(sums, totals, source);
+  const bad = Object.entries(result).find(([, v]) => !Number.isFinite(v));
+  if (bad && (options.nonFinite ?? 'throw') === 'throw') {
+    const weight = findNonFiniteWeight(model);
+    throw new NonFiniteEvaluationError(model.name, bad[0], bad[1], weight ? weight.message : 'its weights are finite, so its outputs overflowed float32 (standardize the inputs, or train with a smaller learning rate)');
+  }
+  return result;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger } from '@geoparam/core';
+import { assertPositiveInteger, toBackendMemoryError } from '@geoparam/core';
 import type { Dataset } from '@geoparam/datasets';
-import type { Model } from '@geoparam/models';
+import { assertModelFitsData, type Model } from '@geoparam/models';
 import { trainingParams, type Callback, type TrainingContext } from './callback';
 import { restoreTrainingState, saveTrainingState } from './checkpoint';
 import { evaluate } from './evaluate';
@@ -59,6 +59,9 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
   const train = toSource(data.train, 'data.train');
   const validation = data.validation ? toSource(data.validation, 'data.validation') : undefined;
   validateOptions(options);
+  // Shapes before any step: a mismatch would otherwise surface as a raw tfjs gradient error.
+  assertModelFitsData(model, train.inputShape, train.targetShape, 'data.train');
+  if (validation) assertModelFitsData(model, validation.inputShape, validation.targetShape, 'data.validation');
   const lossFn = getLoss(options.loss);
   const metricNames = options.metrics ?? [];
   metricNames.forEach(getMetric);
@@ -194,10 +197,10 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
 
       const logs: Logs = { loss: epochLossSum / Math.max(epochCount, 1), lr: getLearningRate(optimizer) };
       if (options.trainMetrics && metricNames.length) {
-        for (const [key, value] of Object.entries(evaluate(model, train, { metrics: metricNames }))) logs[key] = value;
+        for (const [key, value] of Object.entries(evaluate(model, train, { metrics: metricNames, nonFinite: 'return' }))) logs[key] = value;
       }
       if (validation) {
-        for (const [key, value] of Object.entries(evaluate(model, validation, { loss: options.loss, metrics: metricNames, batchSize: options.evaluationBatchSize ?? 4096 }))) logs[`val_${key}`] = value;
+        for (const [key, value] of Object.entries(evaluate(model, validation, { loss: options.loss, metrics: metricNames, batchSize: options.evaluationBatchSize ?? 4096, nonFinite: 'return' }))) logs[`val_${key}`] = value;
       }
       appendLogs(history, epoch, logs);
       const watched = monitor.read(logs);
@@ -220,6 +223,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
     if (stopMessage) history.message = stopMessage;
     for (const callback of callbacks) await callback.onTrainEnd?.(lastLogs(history));
     return history;
+  } catch (error) {
+    throw toBackendMemoryError(error, tf.getBackend(), `training model "${model.name}"`, 'the batch size, the evaluation batch size, the model width or the number of examples');
   } finally {
     if (catchSigint) ['SIGINT', 'SIGTERM'].forEach((s) => process.removeListener(s, onInterrupt));
     options.signal?.removeEventListener('abort', onInterrupt);

@@ -1,5 +1,5 @@
 export { fit, type FitData, type FitOptions } from './fit';
-export { evaluate, type EvaluateOptions } from './evaluate';
+export { evaluate, NonFiniteEvaluationError, type EvaluateOptions } from './evaluate';
 export { Callback, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
 export { type History, type Logs, type StopReason } from './history';
 export { Monitor, type MonitorMode } from './monitor';

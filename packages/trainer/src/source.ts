@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@geoparam/core';
-import { assertDataset, batches, type Dataset } from '@geoparam/datasets';
+import { assertFiniteDataset, batches, type Dataset } from '@geoparam/datasets';
 
 export interface HostBatch {
   /** Row-major values of `size` examples of `inputShape`. */
@@ -33,9 +33,9 @@ export function isBatchSource(value: unknown): value is BatchSource {
   return typeof (value as Partial<BatchSource>)?.batches === 'function' && Array.isArray((value as Partial<BatchSource>).inputShape);
 }
 
-/** A tabular Dataset as a batch source. */
+/** A tabular Dataset as a batch source; a NaN or Infinity in it is named (row, column) here, before any step. */
 export function tabularSource(d: Dataset, argument = 'data'): BatchSource {
-  assertDataset(argument, d);
+  assertFiniteDataset(argument, d);
   return {
     numExamples: d.numExamples,
     inputShape: [d.numFeatures],

@@ -372,7 +372,7 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
       for (const m of stoppedInEpoch) {
         const own: Logs = {};
         if (m.validation) {
-          const logs = evaluate(m.spec.model, m.validation, { loss: options.loss, metrics: options.metrics ?? [], batchSize: options.evaluationBatchSize ?? 4096 });
+          const logs = evaluate(m.spec.model, m.validation, { loss: options.loss, metrics: options.metrics ?? [], batchSize: options.evaluationBatchSize ?? 4096, nonFinite: 'return' });
           for (const [key, value] of Object.entries(logs)) own[`val_${key}`] = value;
         }
         await endEpoch(m, own);
