@@ -69,7 +69,7 @@ describe('geoparam perturb', () => {
     }
     if (resolvable) return; // On a CUDA machine the backend loads; nothing to explain.
     const c = capture();
-    expect(await main(['perturb', '--no-figures', '--backend', 'cuda'], c.io)).toBe(2);
+    expect(await main(['perturb', '--no-figures', '--backend', 'cuda', '--out', tmp()], c.io)).toBe(4);
     const message = c.err.join('\n');
     expect(message).toMatch(/backend "cuda" is unavailable/);
     expect(message).toMatch(/@tensorflow\/tfjs-node-gpu@4\.22\.0/);

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { bin, run, tmp } from './helpers';
+
+// Door checks: every bad command line or unusable --out is refused before any work, with the
+// exit code the README documents (2 usage, 4 typed error, 130 interrupted).
+describe('geoparam door checks', () => {
+  it('prints its version', async () => {
+    const { code, out } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('takes seeds only in [0, 2^31 - 1]', async () => {
+    for (const seed of ['4294967296', '-1', '2147483648', '1.5']) {
+      const { code, err } = await run(['reproduce', 'levy', '--seed', seed, '--out', tmp()]);
+      expect(code).toBe(2);
+      expect(err).toMatch(/is not (a seed: use an integer from 0 to 2147483647|an integer)/);
+    }
+  });
+
+  it('refuses empty lists and options that do not apply', async () => {
+    let r = await run(['reproduce', 'uci', '--datasets', ',']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/"," names nothing: give at least one comma-separated value/);
+    r = await run(['perturb', '--deltas', ' , ']);
+    expect(r.code).toBe(2);
+    r = await run(['reproduce', 'uci', '--target', 'y', '--out', tmp()]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/option '--target' applies only together with --csv/);
+    r = await run(['reproduce', 'uci', '--csv', 'a.csv', '--datasets', 'boston']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/option '--datasets <list>' cannot be used with option '--csv <file>'/);
+    r = await run(['reproduce', 'uci', '--csv', 'a.csv', '--data-dir', 'x']);
+    expect(r.code).toBe(2);
+    r = await run(['reproduce', 'vgg6', '--width', '0']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/"0" is not a positive number/);
+  });
+
+  it('checks --out before any work: a file is refused, a directory in use is locked', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'results');
+    fs.writeFileSync(file, '');
+    let r = await run(['reproduce', 'levy', '--methods', 'sp', '--epochs', '1', '--no-figures', '--out', file]);
+    expect(r.code).toBe(4);
+    expect(r.err).toBe(`geoparam: cannot use as the output directory ${file} (ENOTDIR): it is a file; give --out a directory (it is created if missing)`);
+    r = await run(['perturb', '--no-figures', '--out', path.join(file, 'sub')]);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/results/);
+    // A live process holds the directory (this one): refused, naming it.
+    fs.writeFileSync(path.join(dir, '.geoparam.lock'), JSON.stringify({ pid: process.pid, host: require('node:os').hostname(), command: 'geoparam reproduce levy', started: 'now' }));
+    r = await run(['perturb', '--no-figures', '--out', dir]);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(new RegExp(`in use by another geoparam run \\(pid ${process.pid}: geoparam reproduce levy`));
+    // The lock of a process that is gone is taken over.
+    fs.writeFileSync(path.join(dir, '.geoparam.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: require('node:os').hostname(), command: 'x', started: 'then' }));
+    r = await run(['perturb', '--no-figures', '--methods', 'sp', '--deltas', '0.1', '--backend', 'cpu', '--out', dir]);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, '.geoparam.lock'))).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with --json, errors are JSON too', async () => {
+    let r = await run(['reproduce', 'levy', '--seed', 'x', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.err)).toEqual({ error: { code: 'USAGE', exitCode: 2, message: expect.stringMatching(/"x" is not a finite number/) } });
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'f'), '');
+    r = await run(['perturb', '--json', '--out', path.join(dir, 'f')]);
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.err).error).toMatchObject({ code: 'FILE_SYSTEM', exitCode: 4 });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a corrupt partial.json is a typed error saying what to do', async () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'partial.json'), '{"experiment": "levy", "meth');
+    const r = await run(['reproduce', 'levy', '--methods', 'sp', '--epochs', '1', '--no-figures', '--resume', '--out', dir]);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/partial\.json is not valid JSON .*; delete it \(or the whole --out directory\) to start over/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the built CLI, interrupted', () => {
+  it('SIGTERM during a stability run keeps the trained method, and --resume only redoes the stability run', async () => {
+    const dir = tmp();
+    const args = [bin, 'reproduce', 'levy', '--methods', 'sp', '--epochs', '30', '--stability-steps', '1000', '--no-figures', '--out', dir];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const partial = path.join(dir, 'partial.json');
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (fs.existsSync(partial)) {
+          clearInterval(timer);
+          child.kill('SIGTERM');
+          resolve();
+        }
+      }, 50);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted during the stability run of SP; rerun the same command with --resume to continue/);
+    const kept = JSON.parse(fs.readFileSync(partial, 'utf8')).methods;
+    expect(kept.map((m: { method: string; stability: unknown }) => [m.method, m.stability])).toEqual([['standard', null]]);
+    const resumed = execFileSync(process.execPath, [...args, '--resume'], { encoding: 'utf8' });
+    expect(resumed).toMatch(/resuming: SP trained, the stability run remains/);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(results.methods.standard.stability.perStep).toHaveLength(1000);
+    expect(results.methods.standard.epochs).toBe(30);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
