@@ -121,7 +121,7 @@ function checkHeader(names: string[], file: string, row: number): void {
   // give columns names like "0.5".
   if (names.every((name) => NUMBER.test(name))) {
     throw new DatasetError(
-      `the header row holds only numbers (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}); the file seems to have no header: add a first line of column names (e.g. ${names.length > 2 ? `x1,...,x${names.length - 1},y` : 'x,y'})`,
+      `the header row holds only numbers (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}); the file seems to have no header: add a first line of column names (e.g. ${names.length > 4 ? `x1,...,x${names.length - 1},y` : [...names.slice(1).map((_, c) => `x${c + 1}`), 'y'].join(',')})`,
       { file, row, value: names.join(',') },
     );
   }
