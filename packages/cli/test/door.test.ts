@@ -79,7 +79,7 @@ describe('geoparam door checks', () => {
     fs.writeFileSync(path.join(dir, 'partial.json'), '{"experiment": "levy", "meth');
     const r = await run(['reproduce', 'levy', '--methods', 'sp', '--epochs', '1', '--no-figures', '--resume', '--out', dir]);
     expect(r.code).toBe(4);
-    expect(r.err).toMatch(/partial\.json is not valid JSON .*; delete it \(or the whole --out directory\) to start over/);
+    expect(r.err).toMatch(/partial\.json is not valid JSON .*; delete it \(or .*\) or drop --resume/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
@@ -107,7 +107,7 @@ describe('the built CLI, interrupted', () => {
     const kept = JSON.parse(fs.readFileSync(partial, 'utf8')).methods;
     expect(kept.map((m: { method: string; stability: unknown }) => [m.method, m.stability])).toEqual([['standard', null]]);
     const resumed = execFileSync(process.execPath, [...args, '--resume'], { encoding: 'utf8' });
-    expect(resumed).toMatch(/resuming: SP trained, the stability run remains/);
+    expect(resumed).toMatch(/reusing SP from .*partial\.json: trained, the stability run remains/);
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     expect(results.methods.standard.stability.perStep).toHaveLength(1000);
     expect(results.methods.standard.epochs).toBe(30);
