@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { bin, run, tmp } from './helpers';
@@ -50,12 +51,12 @@ describe('geoparam door checks', () => {
     expect(r.code).toBe(4);
     expect(r.err).toMatch(/results/);
     // A live process holds the directory (this one): refused, naming it.
-    fs.writeFileSync(path.join(dir, '.geoparam.lock'), JSON.stringify({ pid: process.pid, host: require('node:os').hostname(), command: 'geoparam reproduce levy', started: 'now' }));
+    fs.writeFileSync(path.join(dir, '.geoparam.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'geoparam reproduce levy', started: 'now' }));
     r = await run(['perturb', '--no-figures', '--out', dir]);
     expect(r.code).toBe(4);
     expect(r.err).toMatch(new RegExp(`in use by another geoparam run \\(pid ${process.pid}: geoparam reproduce levy`));
     // The lock of a process that is gone is taken over.
-    fs.writeFileSync(path.join(dir, '.geoparam.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: require('node:os').hostname(), command: 'x', started: 'then' }));
+    fs.writeFileSync(path.join(dir, '.geoparam.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: os.hostname(), command: 'x', started: 'then' }));
     r = await run(['perturb', '--no-figures', '--methods', 'sp', '--deltas', '0.1', '--backend', 'cpu', '--out', dir]);
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(dir, '.geoparam.lock'))).toBe(false);
