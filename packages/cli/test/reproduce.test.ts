@@ -151,7 +151,7 @@ describe('the built CLI', () => {
     // Resuming under other settings is refused before any training, naming what differs and how to start over.
     const command = args.slice(1);
     const otherSeed = await run([...command, '--seed', '1', '--resume']);
-    expect(otherSeed.code).toBe(2);
+    expect(otherSeed.code).toBe(4);
     expect(otherSeed.err).toMatch(new RegExp(`partial results ${partialFile} was made with other settings: .*seed 0 there, 1 now\\. To start over: delete ${dir} or drop --resume`));
     const otherBackend = await run([...command, '--backend', 'cpu', '--resume']);
     expect(otherBackend.err).toMatch(/backend "wasm" there, "cpu" now/);
@@ -159,7 +159,7 @@ describe('the built CLI', () => {
     fs.renameSync(partialFile, `${partialFile}.aside`);
     const checkpoint = path.join(dir, 'checkpoints', 'geometric');
     const otherSeedCheckpoint = await run([...command, '--methods', 'gmp', '--seed', '1', '--resume']);
-    expect(otherSeedCheckpoint.code).toBe(2);
+    expect(otherSeedCheckpoint.code).toBe(4);
     expect(otherSeedCheckpoint.err).toMatch(new RegExp(`checkpoint ${checkpoint} was made with other settings: .*seed 0 there, 1 now\\. To start over: delete ${checkpoint} or drop --resume`));
     fs.renameSync(`${partialFile}.aside`, partialFile);
 

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GeoparamError, NonFiniteError, ShapeMismatchError } from '@geoparam/core';
 import type { Model } from './model';
 
+const checked = new WeakMap<Model, Set<string>>();
+
 /**
  * Runs the model on one all-zero example of `inputShape` and checks that its output can be
  * compared with targets of `targetShape`, so a mismatch is a ShapeMismatchError before any
@@ -10,6 +12,11 @@ import type { Model } from './model';
  */
 export function assertModelFitsData(model: Model, inputShape: readonly number[], targetShape: readonly number[], what: string): void {
   model.assertUsable();
+  // A model's layers never change shape: one probe per model and data shape (evaluate runs every
+  // epoch, and on tiny sets the probe would cost as much as the evaluation).
+  const key = `${inputShape.join('x')}|${targetShape.join('x')}`;
+  const seen = checked.get(model) ?? new Set<string>();
+  if (seen.has(key)) return;
   let outputShape: number[];
   try {
     outputShape = tf.tidy(() => model.logits(tf.zeros([1, ...inputShape])).shape);
@@ -23,6 +30,7 @@ export function assertModelFitsData(model: Model, inputShape: readonly number[],
   const targets = targetShape.reduce((a, b) => a * b, 1);
   const ok = targets === outputs || (model.head === 'softmax' && targets === 1);
   if (!ok) throw new ShapeMismatchError(`per-example targets of ${what} (the output of model "${model.name}")`, outputShape.slice(1), [...targetShape]);
+  checked.set(model, seen.add(key));
 }
 
 /** The first weight of `model` holding NaN or Infinity, as a NonFiniteError; null when all are finite. */
