@@ -1,2 +1,3 @@
-export { main, createProgram, type Io } from './program';
+export { main, createProgram, type Io, type Session } from './program';
+export { EXIT_CODES } from './exit-codes';
 export { runPerturb, type PerturbOptions } from './commands/perturb';
