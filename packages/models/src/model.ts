@@ -60,10 +60,6 @@ function parameterizedIn(layers: readonly Layer[]): ParameterizedLayer[] {
   return layers.flatMap((layer) => (layer instanceof ParameterizedLayer ? [layer] : isComposite(layer) ? parameterizedIn(layer.sublayers) : []));
 }
 
-/**
- * A stack of layers with a head. `logits` is what losses consume (numerically stable
- * cross-entropy); `predict` applies the head.
- */
 /** A model used after `dispose()`: its weights are gone. */
 export class ModelDisposedError extends GeoparamError {
   constructor(readonly model: string) {
@@ -71,6 +67,10 @@ export class ModelDisposedError extends GeoparamError {
   }
 }
 
+/**
+ * A stack of layers with a head. `logits` is what losses consume (numerically stable
+ * cross-entropy); `predict` applies the head.
+ */
 export class Model {
   readonly name: string;
   readonly head: Head;

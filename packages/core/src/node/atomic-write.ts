@@ -54,6 +54,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
   });
 }
 
+/** `writeFileAtomicSync`, asynchronous: the old file or the whole new one, whatever happens. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(file);
   if (options.mkdir ?? true) await withFileErrorsAsync(dir, 'create the directory', () => fsp.mkdir(dir, { recursive: true }));
