@@ -3,7 +3,7 @@ import { snapshotOf, snapshotStability, type BoundarySnapshot } from '@geoparam/
 import { batches, type Batch } from '@geoparam/datasets';
 import { mlp, type Model } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
-import { createOptimizer, disposeOptimizer, evaluate, getLoss, type LossFn } from '@geoparam/trainer';
+import { PendingLosses, createOptimizer, disposeOptimizer, evaluate, getLoss, trainingStep, type LossFn } from '@geoparam/trainer';
 import type { Task } from './tasks';
 
 export interface LaneOptions {
@@ -25,6 +25,7 @@ export class Lane {
   readonly model: Model;
   private readonly optimizer: tf.Optimizer;
   private readonly lossFn: LossFn;
+  private readonly pending = new PendingLosses();
   private x!: tf.Tensor2D;
   private y!: tf.Tensor2D;
   private task!: Task;
@@ -79,10 +80,10 @@ export class Lane {
     return snapshotOf(this.model.reluLayers[0]!);
   }
 
-  /** The next mini-batch of a seeded shuffle per epoch (as `fit` draws them), or the whole set. */
-  private nextBatch(): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  /** The next mini-batch of a seeded shuffle per epoch (as `fit` draws them; `owned`: freed after the step), or the whole set. */
+  private nextBatch(): { x: tf.Tensor2D; y: tf.Tensor2D; owned: boolean } {
     const { train } = this.task;
-    if (this.batchSize === 'full' || this.batchSize >= train.numExamples) return { x: this.x, y: this.y };
+    if (this.batchSize === 'full' || this.batchSize >= train.numExamples) return { x: this.x, y: this.y, owned: false };
     let next = this.epochBatches?.next();
     if (!next || next.done) {
       if (this.epochBatches) this.epoch++;
@@ -90,19 +91,22 @@ export class Lane {
       next = this.epochBatches.next();
     }
     const batch = next.value as Batch;
-    return { x: tf.tensor2d(batch.x, [batch.size, train.numFeatures]), y: tf.tensor2d(batch.y, [batch.size, train.numTargets]) };
+    return { x: tf.tensor2d(batch.x, [batch.size, train.numFeatures]), y: tf.tensor2d(batch.y, [batch.size, train.numTargets]), owned: true };
   }
 
-  /** One Adam step, then the boundary's move: the paper's per-step stability metrics. */
-  step(): void {
+  /**
+   * One Adam step (`fit`'s step), then the boundary's move: the paper's per-step stability
+   * metrics. The loss is read asynchronously, as `fit` reads it; every step, since the lane plots it.
+   */
+  async step(): Promise<void> {
     if (this.diverged) return;
-    const cost = tf.tidy(() => {
-      // Inside tidy: a mini-batch's tensors are freed with the step; the cached full set is kept.
-      const { x, y } = this.nextBatch();
-      return this.optimizer.minimize(() => this.lossFn(this.model.logits(x, { training: true }), y), true, this.model.trainableVariables)!;
-    });
-    const loss = cost.dataSync()[0]!;
-    cost.dispose();
+    const { x, y, owned } = this.nextBatch();
+    try {
+      this.pending.push(trainingStep(this.model, this.lossFn, this.optimizer, x, y), x.shape[0]);
+    } finally {
+      if (owned) tf.dispose([x, y]);
+    }
+    const loss = (await this.pending.read()).values[0]!;
     if (!Number.isFinite(loss)) {
       this.diverged = `loss became ${loss} at step ${this.steps + 1}`;
       return;
@@ -122,8 +126,8 @@ export class Lane {
     });
   }
 
-  evaluateTest(): number {
-    const value = evaluate(this.model, this.task.test, { metrics: [this.task.metric] })[this.task.metric]!;
+  async evaluateTest(): Promise<number> {
+    const value = (await evaluate(this.model, this.task.test, { metrics: [this.task.metric] }))[this.task.metric]!;
     this.testMetric.push({ step: this.steps, value });
     return value;
   }
@@ -135,6 +139,7 @@ export class Lane {
 
   dispose(): void {
     tf.dispose([this.x, this.y]);
+    this.pending.dispose();
     disposeOptimizer(this.optimizer);
     this.model.dispose();
   }

@@ -140,6 +140,8 @@ async function reset(): Promise<void> {
   $('#error').hidden = true;
   delete state.error;
   state.status = 'loading';
+  // A burst in flight still uses the lanes: let it finish (its error, if any, was shown) first.
+  await training?.catch(() => undefined);
   disposeRun();
   try {
     const backendName = $<HTMLSelectElement>('#backend').value;
@@ -158,7 +160,7 @@ async function reset(): Promise<void> {
     const batchSize = $<HTMLInputElement>('#batch').value.trim() === '' ? 'full' : Math.round(positiveNumber('#batch', 1));
     const options = { learningRate: positiveNumber('#lr', 0.01), units: Math.round(positiveNumber('#units', task.defaultUnits)), seed, batchSize } as const;
     lanes = methods.map((method) => new Lane(method, task!, options));
-    lanes.forEach((lane) => lane.evaluateTest());
+    for (const lane of lanes) await lane.evaluateTest();
     state.steps = 0;
     state.tensorSamples = [];
     buildLaneViews();
@@ -224,7 +226,20 @@ function updateDrawnData(): void {
   dirty = true;
 }
 
-function trainFor(budgetMs: number): void {
+/**
+ * Steps every lane until the frame's budget is spent. Steps read their losses asynchronously, so
+ * one training burst is in flight at a time (`training`): a reset waits for it before disposing.
+ */
+let training: Promise<void> | null = null;
+
+function trainFor(budgetMs: number): Promise<void> {
+  training ??= trainBurst(budgetMs).finally(() => {
+    training = null;
+  });
+  return training;
+}
+
+async function trainBurst(budgetMs: number): Promise<void> {
   if (task?.train.numExamples === 0) {
     // An empty drawn set has no loss to minimize: wait for points rather than produce NaN.
     pause();
@@ -233,9 +248,9 @@ function trainFor(budgetMs: number): void {
   }
   const start = performance.now();
   do {
-    for (const lane of lanes) lane.step();
+    for (const lane of lanes) await lane.step();
     state.steps++;
-    if (state.steps % EVALUATE_EVERY === 0) lanes.forEach((lane) => lane.evaluateTest());
+    if (state.steps % EVALUATE_EVERY === 0) for (const lane of lanes) await lane.evaluateTest();
     if (stopAt !== null && state.steps >= stopAt) {
       stopAt = null;
       pause();
@@ -310,12 +325,12 @@ function recordFrame(ms: number): void {
   state.frameMs = { median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
 }
 
-function frame(): void {
+async function frame(): Promise<void> {
   try {
     const start = performance.now();
-    const trained = running && lanes.length > 0;
+    const trained = running && lanes.length > 0 && training === null;
     if (trained) {
-      trainFor(STEP_BUDGET_MS);
+      await trainFor(STEP_BUDGET_MS);
       state.tensorSamples.push({ step: state.steps, numTensors: tf.memory().numTensors });
       if (state.tensorSamples.length > 2000) state.tensorSamples.splice(0, 1000);
     }
@@ -328,7 +343,7 @@ function frame(): void {
   } catch (error) {
     showError(error);
   }
-  requestAnimationFrame(frame);
+  requestAnimationFrame(() => void frame());
 }
 
 function wireControls(): void {
@@ -342,7 +357,9 @@ function wireControls(): void {
   $('#step').addEventListener('click', () => {
     if (lanes.length === 0) return;
     pause();
-    trainFor(0);
+    void trainFor(0).then(() => {
+      dirty = true;
+    }, showError);
   });
   $('#reset').addEventListener('click', () => void reset());
   for (const id of ['#task', '#backend', '#seed', '#units', '#lr', '#batch']) $(id).addEventListener('change', () => void reset());
@@ -411,7 +428,7 @@ async function main(): Promise<void> {
       state.perturbation = { delta, angleChange: Object.fromEntries(results.map((r) => [label(r.method), r.angleChange])) };
     });
   }
-  requestAnimationFrame(frame);
+  requestAnimationFrame(() => void frame());
   if (params.get('autostart') === '1' && state.status === 'ready') $('#start').click();
 }
 

@@ -16,7 +16,7 @@ require('@geoparam/backend-cpu/register');
 require('@geoparam/backend-wasm/register');
 require('@geoparam/backend-cuda/register');
 const { mlp } = require('@geoparam/models');
-const { getLoss, createOptimizer, disposeOptimizer } = require('../dist/index.js');
+const { getLoss, createOptimizer, disposeOptimizer, trainingStep, PendingLosses, DEFAULT_READ_EVERY, fit } = require('../dist/index.js');
 
 const { values } = parseArgs({
   options: { steps: { type: 'string', default: '60' }, backends: { type: 'string', default: 'wasm,cpu,cuda' }, out: { type: 'string' }, tolerance: { type: 'string', default: '0.15' } },
@@ -40,39 +40,51 @@ for (const backend of values.backends.split(',')) {
   for (const method of methods) {
     const model = mlp({ inputDim: 8, hidden: [100], parameterization: method, seed: 1 });
     const optimizer = createOptimizer({ name: 'adam', learningRate: 0.01 });
-    const step = () => {
-      const cost = optimizer.minimize(() => loss(model.logits(x, { training: true }), y), true, model.trainableVariables);
-      cost.dataSync();
-      cost.dispose();
+    // fit's step: the loss stays on the device and is read asynchronously every DEFAULT_READ_EVERY steps.
+    const pending = new PendingLosses();
+    const step = async () => {
+      pending.push(trainingStep(model, loss, optimizer, x, y), 1024);
+      if (pending.length >= DEFAULT_READ_EVERY) await pending.read();
     };
     const infer = () => {
       const out = model.predict(x);
       out.dataSync();
       out.dispose();
     };
-    for (let i = 0; i < 5; i++) step();
+    for (let i = 0; i < 5; i++) await step();
     infer();
     // Peak bytes held while one step runs (weights, activations, gradients, optimizer slots).
     const profile = await tf.profile(step);
-    runs.push({ method, model, optimizer, step, infer, times: [], inferTimes: [], peakBytes: profile.peakBytes });
+    runs.push({ method, model, optimizer, pending, step, infer, times: [], inferTimes: [], peakBytes: profile.peakBytes });
   }
   const tensors = tf.memory().numTensors;
   const order = shuffler(runs);
   for (let i = 0; i < steps; i++) {
     for (const run of order()) {
       const t0 = performance.now();
-      run.step();
+      await run.step();
       run.times.push(performance.now() - t0);
       const t1 = performance.now();
       run.infer();
       run.inferTimes.push(performance.now() - t1);
     }
   }
+  for (const run of runs) await run.pending.read();
   const leaked = tf.memory().numTensors - tensors;
+  // The whole loop on top of the step (SP): fit over full-batch epochs, one step and one read per epoch.
+  const fitModel = mlp({ inputDim: 8, hidden: [100], seed: 1 });
+  const fitEpochs = Math.max(steps, 20);
+  await fit(fitModel, { train: { x, y } }, { epochs: 5, batchSize: 'full', loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 } });
+  const fitStart = performance.now();
+  await fit(fitModel, { train: { x, y } }, { epochs: fitEpochs, batchSize: 'full', loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 } });
+  const fitMsPerStep = (performance.now() - fitStart) / fitEpochs;
+  fitModel.dispose();
   const sp = median(runs[0].times);
   const spInfer = median(runs[0].inferTimes);
   results.backends[backend] = {
     tensorsLeakedOverRun: leaked,
+    fitMsPerStep,
+    fitOverStep: fitMsPerStep / sp,
     methods: Object.fromEntries(
       runs.map((r) => [
         r.method,
@@ -106,6 +118,7 @@ for (const [backend, r] of Object.entries(results.backends)) {
     );
   }
 }
+for (const [backend, r] of Object.entries(results.backends)) console.log(`${backend} fit loop (SP, full batch, one read per epoch): ${r.fitMsPerStep.toFixed(2)} ms/step, ${r.fitOverStep.toFixed(2)} x the step`);
 if (results.wasmOverCpuSp) console.log(`\nwasm / cpu (SP step): ${results.wasmOverCpuSp.toFixed(2)}`);
 const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'training-step.json');
 // Regression check against the last committed run: ratios only, since absolute times on these
@@ -128,6 +141,8 @@ const summary = [
         `| ${backend} | ${method} | ${m.medianMs.toFixed(2)} | ${m.p10Ms.toFixed(2)}–${m.p90Ms.toFixed(2)} | ${m.ratioToSp.toFixed(2)} | ${m.inferenceExamplesPerSecond.toExponential(2)} | ${m.inferenceRatioToSp.toFixed(2)} | ${(m.peakBytesPerStep / 1024).toFixed(0)} |`,
     ),
   ),
+  '',
+  ...Object.entries(results.backends).map(([b, r]) => `${b} fit loop (SP, full batch, one step and one asynchronous read per epoch): ${r.fitMsPerStep.toFixed(2)} ms/step, ${r.fitOverStep.toFixed(2)} × the step.`),
   '',
   `Tensors alive after the run minus before: ${Object.entries(results.backends).map(([b, r]) => `${b} ${r.tensorsLeakedOverRun}`).join(', ')} (must be 0).`,
   ...Object.entries(results.skipped).map(([b, why]) => `${b}: skipped — ${why}`),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { sha256Hex } from '@geoparam/core';
+import { assertSameFingerprint, fingerprintFrom, sha256Hex, type Fingerprint } from '@geoparam/core';
 import { CheckpointError, packTensors, readSavedModel, saveModel, unpackTensors, type Model } from '@geoparam/models';
 import { writeFileAtomic } from '@geoparam/core/node';
 import type { Callback } from './callback';
@@ -24,7 +24,8 @@ export interface TrainingState {
   step: number;
   epochLossSum: number;
   epochCount: number;
-  learningRate: number;
+  /** `null` when the run's optimizer exposes no learning rate. */
+  learningRate: number | null;
   history: History;
   best: { value: number; epoch: number } | null;
   /**
@@ -36,6 +37,8 @@ export interface TrainingState {
   optimizer: TensorFile;
   bestWeights: TensorFile | null;
   callbacks: ({ json: unknown; tensors: TensorFile | null } | null)[];
+  /** What the run's result depends on (`FitOptions.fingerprint`), when the run gave one. */
+  fingerprint?: Fingerprint;
 }
 
 async function writeTensors(dir: string, file: string, tensors: Record<string, tf.Tensor>): Promise<TensorFile> {
@@ -59,7 +62,8 @@ export interface SaveStateInput {
   optimizer: tf.Optimizer;
   callbacks: Callback[];
   bestWeights: Record<string, tf.Tensor> | null;
-  state: Omit<TrainingState, 'format' | 'version' | 'model' | 'optimizer' | 'bestWeights' | 'callbacks'>;
+  state: Omit<TrainingState, 'format' | 'version' | 'model' | 'optimizer' | 'bestWeights' | 'callbacks' | 'fingerprint'>;
+  fingerprint?: Fingerprint;
 }
 
 /** Writes everything a run needs to continue: model, optimizer slots, best weights, callback state. */
@@ -81,7 +85,16 @@ export async function saveTrainingState(dir: string, input: SaveStateInput): Pro
     const tensors = state.tensors && Object.keys(state.tensors).length ? await writeTensors(dir, `callback-${i}.bin`, state.tensors) : null;
     callbacks.push({ json: state.json, tensors });
   }
-  const full: TrainingState = { format: TRAINING_STATE_FORMAT, version: 1, ...input.state, model, optimizer, bestWeights, callbacks };
+  const full: TrainingState = {
+    format: TRAINING_STATE_FORMAT,
+    version: 1,
+    ...input.state,
+    model,
+    optimizer,
+    bestWeights,
+    callbacks,
+    ...(input.fingerprint ? { fingerprint: { hash: input.fingerprint.hash, fields: input.fingerprint.fields } } : {}),
+  };
   // Written last, so it only ever names files that are whole. Compact: callback state (e.g. every
   // CAB record so far) can be large.
   await writeFileAtomic(path.join(dir, 'training.json'), JSON.stringify(full) + '\n');
@@ -93,7 +106,7 @@ export interface RestoredState {
 }
 
 /** Loads a checkpoint into an existing model, optimizer and callbacks, verifying every file. */
-export async function restoreTrainingState(dir: string, model: Model, optimizer: tf.Optimizer, callbacks: Callback[]): Promise<RestoredState> {
+export async function restoreTrainingState(dir: string, model: Model, optimizer: tf.Optimizer, callbacks: Callback[], fingerprint?: Fingerprint): Promise<RestoredState> {
   const stateFile = path.join(dir, 'training.json');
   let state: TrainingState;
   try {
@@ -102,6 +115,7 @@ export async function restoreTrainingState(dir: string, model: Model, optimizer:
     throw new CheckpointError(stateFile, `cannot be read as JSON (${(error as NodeJS.ErrnoException).code ?? 'parse error'})`);
   }
   if (state.format !== TRAINING_STATE_FORMAT || state.version !== 1) throw new CheckpointError(stateFile, `is not a ${TRAINING_STATE_FORMAT} v1 file`);
+  if (fingerprint) assertSameFingerprint(fingerprintFrom(state.fingerprint), fingerprint, `checkpoint ${dir}`, `delete ${dir} or drop resumeFrom to start over`);
   // The model files must be the ones this state was written with (a kill between them and
   // training.json leaves a newer model.json beside an older state).
   const manifestFile = path.join(dir, 'model', 'model.json');

@@ -1,30 +1,37 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, toBackendMemoryError } from '@geoparam/core';
-import type { Dataset } from '@geoparam/datasets';
+import { assertPositiveInteger, toBackendMemoryError, type Fingerprint } from '@geoparam/core';
 import { assertModelFitsData, type Model } from '@geoparam/models';
-import { trainingParams, type Callback, type TrainingContext } from './callback';
-import { restoreTrainingState, saveTrainingState } from './checkpoint';
-import { evaluate } from './evaluate';
-import { batchTensors, toSource, type BatchSource } from './source';
-import { appendLogs, emptyHistory, lastLogs, nonFiniteLossMessage, yieldToEventLoop, type History, type Logs, type StopReason } from './history';
+import { toCallbacks, trainingParams, type CallbackLike } from './callback';
+import { restoreTrainingState, saveTrainingState, } from './checkpoint';
+import { UnsizedDataError } from './errors';
+import { evaluateInput } from './evaluate';
+import { yieldToEventLoop, type History, type Logs } from './history';
+import { epochBatches, resolveInput, type DataInput } from './inputs';
+import { Interrupts } from './loop/interrupts';
+import { PendingLosses, checkReadEvery } from './loop/pending-losses';
+import { TrainingRun } from './loop/run';
+import { trainingStep } from './loop/step';
 import { getLoss, type LossName } from './losses';
 import { getMetric, type MetricName } from './metrics';
 import { Monitor, type MonitorMode } from './monitor';
-import { createOptimizer, disposeOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
+import { disposeOptimizer, getLearningRate, readLearningRate, resolveOptimizer, setLearningRate, type OptimizerSpec } from './optimizers';
 
 export interface FitData {
-  train: Dataset | BatchSource;
-  validation?: Dataset | BatchSource;
+  /** A Dataset, a BatchSource, `{ x, y }` tensors, or a tf.data dataset of `{ xs, ys }` batches. */
+  train: DataInput;
+  validation?: DataInput;
 }
 
 export interface FitOptions {
   epochs: number;
-  /** Examples per step, or `full` for full-batch training. Default 32. */
+  /** Examples per step, or `full` for full-batch training. Default 32. A tf.data dataset brings its own batches. */
   batchSize?: number | 'full';
   loss: LossName;
   metrics?: MetricName[];
-  optimizer: OptimizerSpec;
-  callbacks?: Callback[];
+  /** A spec (fit creates the optimizer and disposes it at the end) or a `tf.Optimizer` of the caller's (never disposed). */
+  optimizer: OptimizerSpec | tf.Optimizer;
+  /** geoparam `Callback`s or tfjs-style objects of hooks (`{ onEpochEnd(epoch, logs) {...} }`). */
+  callbacks?: CallbackLike[];
   /** Seeds the batch order; one seed makes a run repeatable on a backend. */
   seed?: number;
   shuffle?: boolean;
@@ -35,10 +42,23 @@ export interface FitOptions {
   evaluationBatchSize?: number;
   /** Also compute the metrics on the training set after each epoch (`rmse`, ...; costs a pass). */
   trainMetrics?: boolean;
+  /**
+   * Steps between reads of the training loss from the device (default 32; always at the end of
+   * an epoch). Losses wait on the device until then and are read with one `await data()`: no
+   * synchronous read per step. `onBatchEnd` logs hold `loss` on the steps where it was read; a
+   * non-finite loss is noticed at the next read, then the run stops as of that step (History
+   * `steps`, message) with its best weights restored.
+   */
+  readEvery?: number;
   /** On SIGINT (Ctrl-C) or `signal` abort: write a checkpoint here after the current batch, then stop. */
   checkpointDir?: string;
   /** Continue a run from a checkpoint written by an interrupt. */
   resumeFrom?: string;
+  /**
+   * What makes this run's result what it is (seed, data hash, backend, ...): stored in the
+   * checkpoint, and a `resumeFrom` checkpoint with a different one is refused, naming the fields.
+   */
+  fingerprint?: Fingerprint;
   /** Programmatic interrupt (same effect as SIGINT). */
   signal?: AbortSignal;
   /** Catch SIGINT while training (default true when `checkpointDir` is set). */
@@ -53,183 +73,131 @@ function validateOptions(options: FitOptions): void {
 /**
  * Trains `model` on `data` (Keras' `fit`): one optimizer step per batch, validation at the end of
  * every epoch, callbacks around each. A non-finite loss stops training and restores the best
- * weights seen; an interrupt writes a checkpoint that `resumeFrom` continues.
+ * weights seen; an interrupt writes a checkpoint that `resumeFrom` continues. The loop never
+ * reads the device synchronously (see `readEvery`).
  */
 export async function fit(model: Model, data: FitData, options: FitOptions): Promise<History> {
-  const train = toSource(data.train, 'data.train');
-  const validation = data.validation ? toSource(data.validation, 'data.validation') : undefined;
   validateOptions(options);
-  // Shapes before any step: a mismatch would otherwise surface as a raw tfjs gradient error.
-  assertModelFitsData(model, train.inputShape, train.targetShape, 'data.train');
-  if (validation) assertModelFitsData(model, validation.inputShape, validation.targetShape, 'data.validation');
+  const readEvery = checkReadEvery(options.readEvery);
   const lossFn = getLoss(options.loss);
   const metricNames = options.metrics ?? [];
   metricNames.forEach(getMetric);
-  const params = trainingParams(options, train.numExamples, Boolean(validation));
-  const { batchSize } = params;
-  const monitor = new Monitor(params.monitor, options.monitorMode);
-  const callbacks = options.callbacks ?? [];
-  const optimizer = createOptimizer(options.optimizer);
+  const callbacks = toCallbacks(options.callbacks, 'options.callbacks');
+  const train = await resolveInput(data.train, 'data.train');
+  const validation = data.validation === undefined ? undefined : await resolveInput(data.validation, 'data.validation');
+  // Shapes before any step: a mismatch would otherwise surface as a raw tfjs gradient error.
+  for (const input of [train, validation]) if (input?.kind === 'sized') assertModelFitsData(model, input.source.inputShape, input.source.targetShape, input.argument);
+  if (train.kind === 'stream' && options.batchSize === 'full') throw new UnsizedDataError('data.train', 'batchSize "full"');
+  const params = trainingParams(options, train.kind === 'sized' ? train.source.numExamples : null, Boolean(validation));
+  const batchSize = params.batchSize ?? 1;
+  const monitor = new Monitor(params.monitor, options.monitorMode, 0, 'fit');
+  const { optimizer, owned } = resolveOptimizer(options.optimizer, 'options.optimizer');
   const variables = model.trainableVariables;
+  const evaluationBatchSize = options.evaluationBatchSize ?? 4096;
 
-  let history: History = emptyHistory();
-  let epoch = 0;
-  let step = 0;
-  let skipBatches = 0;
-  let epochLossSum = 0;
-  let epochCount = 0;
-  let best: { value: number; epoch: number } | null = null;
-  let bestWeights: Record<string, tf.Tensor> | null = null;
-  let stopReason: StopReason | null = null;
-  let stopMessage: string | undefined;
-  let interrupted = false;
-
-
-  const context: TrainingContext = {
+  const run = new TrainingRun({
     model,
-    optimizer,
+    callbacks,
+    monitor,
     params,
-    get history() {
-      return history;
-    },
-    get epoch() {
-      return epoch;
-    },
-    get step() {
-      return step;
-    },
-    get learningRate() {
-      return getLearningRate(optimizer);
-    },
-    set learningRate(value: number) {
+    optimizer: () => optimizer,
+    getLearningRate: () => getLearningRate(optimizer),
+    setLearningRate: (value) => {
+      getLearningRate(optimizer);
       setLearningRate(optimizer, value);
     },
-    stop(reason: StopReason, message?: string) {
-      stopReason ??= reason;
-      stopMessage ??= message;
-    },
-  };
-  for (const callback of callbacks) callback.setContext(context);
-
-  const onInterrupt = () => {
-    interrupted = true;
-  };
-  // A browser page has no process (and no SIGINT): `signal` is its interrupt.
-  const catchSigint = (options.handleSigint ?? Boolean(options.checkpointDir)) && typeof process !== 'undefined' && typeof process.once === 'function';
-  // SIGTERM (kill, docker stop) is an interrupt too.
-  if (catchSigint) ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, onInterrupt));
-  options.signal?.addEventListener('abort', onInterrupt, { once: true });
-  if (options.signal?.aborted) interrupted = true;
-
-  const restoreBest = () => {
-    if (bestWeights) model.setWeights(bestWeights);
-  };
+    logLearningRate: () => readLearningRate(optimizer),
+  });
+  const pending = new PendingLosses();
+  const interrupts = new Interrupts(options.signal, options.handleSigint ?? Boolean(options.checkpointDir));
 
   try {
+    let skipBatches = 0;
     if (options.resumeFrom) {
-      const restored = await restoreTrainingState(options.resumeFrom, model, optimizer, callbacks);
-      ({ epoch, step, epochLossSum, epochCount, history, best } = restored.state);
-      skipBatches = restored.state.batchInEpoch;
-      bestWeights = restored.bestWeights;
-      setLearningRate(optimizer, restored.state.learningRate);
-      history.stopReason = 'completed';
-      delete history.message;
-    }
-    // The run's starting point is the fallback if the very first epoch already diverges.
-    bestWeights ??= model.getWeights();
-    for (const callback of callbacks) await callback.onTrainBegin?.({});
-    let lastYield = performance.now();
-    while (epoch < options.epochs && stopReason === null) {
-      if (skipBatches === 0) {
-        epochLossSum = 0;
-        epochCount = 0;
-        for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
+      const restored = await restoreTrainingState(options.resumeFrom, model, optimizer, callbacks, options.fingerprint);
+      if (restored.state.batchInEpoch > 0 && train.kind === 'stream') {
+        tf.dispose(Object.values(restored.bestWeights ?? {}));
+        throw new UnsizedDataError('data.train', 'resuming in the middle of an epoch');
       }
-      let batchIndex = 0;
-      for (const batch of train.batches({ batchSize, shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch })) {
-        if (batchIndex < skipBatches) {
-          batchIndex++;
-          continue;
+      run.resume(restored.state, restored.bestWeights);
+      skipBatches = restored.state.batchInEpoch;
+      const rate = restored.state.learningRate;
+      if (rate !== null && rate !== undefined) setLearningRate(optimizer, rate);
+    }
+    /** Counts every pending loss (a non-finite one stops the run); the latest one, when there was one. */
+    const readPending = async (): Promise<number | undefined> => {
+      if (pending.length === 0) return undefined;
+      const read = await pending.read();
+      run.takeLosses(read, 0);
+      return read.values[read.values.length - 1];
+    };
+
+    await run.begin();
+    let lastYield = performance.now();
+    while (run.epoch < options.epochs && !run.stopped) {
+      await run.beginEpoch(skipBatches > 0);
+      let batchIndex = skipBatches;
+      const order = { batchSize, shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch: run.epoch };
+      for await (const batch of epochBatches(train, order, skipBatches)) {
+        let cost: tf.Scalar;
+        try {
+          await run.beginBatch(batchIndex);
+          cost = trainingStep(model, lossFn, optimizer, batch.x, batch.y, variables);
+        } finally {
+          tf.dispose([batch.x, batch.y]);
         }
-        for (const callback of callbacks) await callback.onBatchBegin?.(batchIndex);
-        const cost = tf.tidy(() => {
-          const { x, y } = batchTensors(train, batch);
-          return optimizer.minimize(() => lossFn(model.logits(x, { training: true }), y), true, variables)!;
-        });
-        const loss = cost.dataSync()[0]!;
-        cost.dispose();
-        step++;
+        pending.push(cost, batch.size);
+        run.tookStep();
         batchIndex++;
-        if (!Number.isFinite(loss)) {
-          restoreBest();
-          stopReason = 'nonFinite';
-          stopMessage = nonFiniteLossMessage(loss, epoch, step, monitor.key, best);
-          break;
-        }
-        epochLossSum += loss * batch.size;
-        epochCount += batch.size;
-        for (const callback of callbacks) await callback.onBatchEnd?.(batchIndex - 1, { loss, size: batch.size });
+        const loss = pending.length >= readEvery || interrupts.requested ? await readPending() : undefined;
+        if (run.stoppedBy('nonFinite')) break;
+        await run.endBatch(batchIndex - 1, batch.size, loss);
         if (performance.now() - lastYield > 50) {
           // Let signals and timers through: a tight loop would never see Ctrl-C.
           await yieldToEventLoop();
           lastYield = performance.now();
         }
-        if (interrupted) {
+        if (interrupts.requested) {
+          await readPending();
+          if (run.stoppedBy('nonFinite')) break;
           if (options.checkpointDir) {
             await saveTrainingState(options.checkpointDir, {
               model,
               optimizer,
               callbacks,
-              bestWeights,
-              state: { epoch, batchInEpoch: batchIndex, step, epochLossSum, epochCount, learningRate: getLearningRate(optimizer), history, best },
+              bestWeights: run.bestWeights,
+              state: { ...run.progress(), batchInEpoch: batchIndex, learningRate: readLearningRate(optimizer) ?? null },
+              ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}),
             });
           }
-          stopReason = 'interrupted';
-          stopMessage = options.checkpointDir
-            ? `interrupted at epoch ${epoch + 1}, step ${step}; checkpoint written to ${options.checkpointDir}`
-            : `interrupted at epoch ${epoch + 1}, step ${step}`;
+          run.interrupt(
+            options.checkpointDir
+              ? `interrupted at epoch ${run.epoch + 1}, step ${run.steps}; checkpoint written to ${options.checkpointDir}`
+              : `interrupted at epoch ${run.epoch + 1}, step ${run.steps}`,
+          );
           break;
         }
-        if (stopReason !== null) break;
+        if (run.stopped) break;
       }
       skipBatches = 0;
-      if (stopReason === 'nonFinite' || stopReason === 'interrupted') break;
+      await readPending();
+      if (run.stoppedBy('nonFinite') || run.stoppedBy('interrupted')) break;
 
-      const logs: Logs = { loss: epochLossSum / Math.max(epochCount, 1), lr: getLearningRate(optimizer) };
-      if (options.trainMetrics && metricNames.length) {
-        for (const [key, value] of Object.entries(evaluate(model, train, { metrics: metricNames, nonFinite: 'return' }))) logs[key] = value;
-      }
+      const logs: Logs = {};
+      if (options.trainMetrics && metricNames.length) Object.assign(logs, await evaluateInput(model, train, { metrics: metricNames, batchSize: evaluationBatchSize, nonFinite: 'return' }));
       if (validation) {
-        for (const [key, value] of Object.entries(evaluate(model, validation, { loss: options.loss, metrics: metricNames, batchSize: options.evaluationBatchSize ?? 4096, nonFinite: 'return' }))) logs[`val_${key}`] = value;
+        const values = await evaluateInput(model, validation, { loss: options.loss, metrics: metricNames, batchSize: evaluationBatchSize, nonFinite: 'return' });
+        for (const [key, value] of Object.entries(values)) logs[`val_${key}`] = value;
       }
-      appendLogs(history, epoch, logs);
-      const watched = monitor.read(logs);
-      if (watched !== undefined && !Number.isFinite(watched)) {
-        restoreBest();
-        stopReason = 'nonFinite';
-        stopMessage = `${monitor.key} became ${watched} at epoch ${epoch + 1}; restored the best weights`;
-        break;
-      }
-      if (watched !== undefined && monitor.improved(watched, best?.value ?? monitor.worst)) {
-        best = { value: watched, epoch };
-        tf.dispose(Object.values(bestWeights ?? {}));
-        bestWeights = model.getWeights();
-      }
-      for (const callback of callbacks) await callback.onEpochEnd?.(epoch, logs);
-      epoch++;
+      await run.endEpoch(logs);
     }
-    history.steps = step;
-    history.stopReason = stopReason ?? 'completed';
-    if (stopMessage) history.message = stopMessage;
-    for (const callback of callbacks) await callback.onTrainEnd?.(lastLogs(history));
-    return history;
+    return await run.finish();
   } catch (error) {
     throw toBackendMemoryError(error, tf.getBackend(), `training model "${model.name}"`, 'the batch size, the evaluation batch size, the model width or the number of examples');
   } finally {
-    if (catchSigint) ['SIGINT', 'SIGTERM'].forEach((s) => process.removeListener(s, onInterrupt));
-    options.signal?.removeEventListener('abort', onInterrupt);
-    tf.dispose(Object.values(bestWeights ?? {}));
-    for (const callback of callbacks) callback.dispose?.();
-    disposeOptimizer(optimizer);
+    interrupts.dispose();
+    pending.dispose();
+    run.dispose();
+    if (owned) disposeOptimizer(optimizer);
   }
 }

@@ -1,11 +1,16 @@
 export { fit, type FitData, type FitOptions } from './fit';
 export { evaluate, NonFiniteEvaluationError, type EvaluateOptions } from './evaluate';
-export { Callback, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
+export { Callback, toCallbacks, type CallbackHooks, type CallbackLike, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
 export { type History, type Logs, type StopReason } from './history';
 export { Monitor, type MonitorMode } from './monitor';
+export { metricDirection, registerMetricDirection, type MetricDirection } from './metric-directions';
+export { UnknownMonitorKeyError, UnsizedDataError } from './errors';
+export { isTensorData, isTfDataset, type DataInput, type TensorData, type TfDatasetLike } from './inputs';
+export { DEFAULT_READ_EVERY, PendingLosses, type ReadLosses } from './loop/pending-losses';
+export { trainingStep } from './loop/step';
 export { getLoss, getLossTerms, LOSS_NAMES, type LossFn, type LossName, type LossTerms } from './losses';
 export { getMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics';
-export { createOptimizer, disposeOptimizer, getLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
+export { createOptimizer, disposeOptimizer, getLearningRate, isOptimizer, readLearningRate, setLearningRate, type OptimizerSpec } from './optimizers';
 export { saveTrainingState, restoreTrainingState, TRAINING_STATE_FORMAT, type TrainingState } from './checkpoint';
 export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau';

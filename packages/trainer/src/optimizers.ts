@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, UnknownNameError } from '@geoparam/core';
+import { GeoparamError, InvalidArgumentError, UnknownNameError } from '@geoparam/core';
 
 export type OptimizerSpec =
   | { name: 'adam'; learningRate: number; beta1?: number; beta2?: number; epsilon?: number }
@@ -41,5 +41,35 @@ export function disposeOptimizer(optimizer: tf.Optimizer): void {
 }
 
 export function getLearningRate(optimizer: tf.Optimizer): number {
-  return (optimizer as unknown as { learningRate: number }).learningRate;
+  const rate = (optimizer as unknown as { learningRate?: unknown }).learningRate;
+  if (typeof rate !== 'number') {
+    throw new GeoparamError('NO_LEARNING_RATE', `the optimizer (${optimizer.getClassName?.() ?? 'unknown class'}) has no numeric learningRate field, so its learning rate cannot be read or set (lr logs, ReduceLROnPlateau, StepDecay)`);
+  }
+  return rate;
+}
+
+/** The learning rate when the optimizer exposes one (every tfjs optimizer does). */
+export function readLearningRate(optimizer: tf.Optimizer): number | undefined {
+  const rate = (optimizer as unknown as { learningRate?: unknown }).learningRate;
+  return typeof rate === 'number' ? rate : undefined;
+}
+
+/** A `tf.Optimizer` instance (any copy of tfjs-core), recognised by its methods. */
+export function isOptimizer(value: unknown): value is tf.Optimizer {
+  const o = value as Partial<tf.Optimizer> | null;
+  return typeof o === 'object' && o !== null && typeof o.minimize === 'function' && typeof o.applyGradients === 'function' && typeof o.getWeights === 'function';
+}
+
+/**
+ * The run's optimizer: the caller's `tf.Optimizer` as it is (`owned: false`, never disposed by the
+ * loop), or a new one from a spec (`owned: true`, disposed when the run ends).
+ */
+export function resolveOptimizer(value: OptimizerSpec | tf.Optimizer, argument = 'optimizer'): { optimizer: tf.Optimizer; owned: boolean } {
+  if (isOptimizer(value)) return { optimizer: value, owned: false };
+  const spec = value as Partial<OptimizerSpec> | null;
+  if (typeof spec !== 'object' || spec === null || typeof spec.name !== 'string') {
+    const what = typeof spec === 'object' && spec !== null ? `an object with keys [${Object.keys(spec).join(', ')}]` : String(value);
+    throw new InvalidArgumentError(argument, what, 'a tf.Optimizer or { name: "adam" | "sgd", learningRate }');
+  }
+  return { optimizer: createOptimizer(spec as OptimizerSpec), owned: true };
 }

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@geoparam/core';
 import { assertFiniteDataset, batches, type Dataset } from '@geoparam/datasets';
 
 export interface HostBatch {
@@ -42,12 +41,6 @@ export function tabularSource(d: Dataset, argument = 'data'): BatchSource {
     targetShape: [d.numTargets],
     batches: (order) => batches(d, order),
   };
-}
-
-export function toSource(data: Dataset | BatchSource, argument: string): BatchSource {
-  const source = isBatchSource(data) ? data : tabularSource(data, argument);
-  if (!(source.numExamples > 0)) throw new InvalidArgumentError(`${argument}.numExamples`, source.numExamples, 'positive');
-  return source;
 }
 
 export function batchTensors(source: BatchSource, batch: HostBatch): { x: tf.Tensor; y: tf.Tensor } {

@@ -33,7 +33,7 @@ describeEachBackend('checks before training', () => {
     const model = mlp({ inputDim: 2, hidden: [4], outputUnits: 3, seed: 1 });
     await expect(fit(model, { train: linearData(32) }, base)).rejects.toThrow(ShapeMismatchError);
     await expect(fit(model, { train: linearData(32) }, base)).rejects.toThrow(/per-example targets of data\.train \(the output of model "mlp-standard"\) must have shape \[3\], got \[1\]/);
-    expect(() => evaluate(model, linearData(8), { loss: 'mse' })).toThrow(ShapeMismatchError);
+    await expect(evaluate(model, linearData(8), { loss: 'mse' })).rejects.toThrow(ShapeMismatchError);
     model.dispose();
     const narrow = mlp({ inputDim: 3, hidden: [4], seed: 1 });
     await expect(fit(narrow, { train: linearData(32) }, base)).rejects.toThrow(ShapeMismatchError);
@@ -50,7 +50,7 @@ describeEachBackend('checks before training', () => {
     const model = mlp({ inputDim: 2, hidden: [4], seed: 1 });
     model.dispose();
     await expect(fit(model, { train: linearData(16) }, base)).rejects.toThrow(ModelDisposedError);
-    expect(() => evaluate(model, linearData(8), { loss: 'mse' })).toThrow(/model "mlp-standard" was disposed; build or load it again/);
+    await expect(evaluate(model, linearData(8), { loss: 'mse' })).rejects.toThrow(/model "mlp-standard" was disposed; build or load it again/);
     expect(() => tf.tidy(() => model.predict(tf.zeros([1, 2])))).toThrow(ModelDisposedError);
   });
 
@@ -63,9 +63,9 @@ describeEachBackend('checks before training', () => {
     const broken = tf.tensor(values);
     model.setWeights({ ...weights, [key]: broken });
     tf.dispose([...Object.values(weights), broken]);
-    expect(() => evaluate(model, linearData(8), { loss: 'mse', metrics: ['rmse'] })).toThrow(NonFiniteEvaluationError);
-    expect(() => evaluate(model, linearData(8), { loss: 'mse' })).toThrow(new RegExp(`gave loss = NaN: weight ${key.replace('/', '\\/')} of model "mlp-standard" holds a non-finite value NaN`));
-    expect(Number.isNaN(evaluate(model, linearData(8), { loss: 'mse', nonFinite: 'return' })['loss'])).toBe(true);
+    await expect(evaluate(model, linearData(8), { loss: 'mse', metrics: ['rmse'] })).rejects.toThrow(NonFiniteEvaluationError);
+    await expect(evaluate(model, linearData(8), { loss: 'mse' })).rejects.toThrow(new RegExp(`gave loss = NaN: weight ${key.replace('/', '\\/')} of model "mlp-standard" holds a non-finite value NaN`));
+    expect(Number.isNaN((await evaluate(model, linearData(8), { loss: 'mse', nonFinite: 'return' }))['loss'])).toBe(true);
     model.dispose();
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mlp, type Model } from '@geoparam/models';
-import { Callback, EarlyStopping, LambdaCallback, ReduceLROnPlateau, fit, fitStacked, type History, type StackedFitOptions } from '@geoparam/trainer';
+import { CabTracker, Callback, EarlyStopping, LambdaCallback, ReduceLROnPlateau, fit, fitStacked, type History, type StackedFitOptions } from '@geoparam/trainer';
 import { describeEachBackend } from '@geoparam/test-utils';
 import { linearData } from './helpers';
 
@@ -51,6 +51,23 @@ class StopAfterSteps extends Callback {
 
   override onBatchEnd(): void {
     if (this.context.step >= this.steps) this.context.stop('callback', `stopped after ${this.steps} steps`);
+  }
+}
+
+/** Reads the model through the view every epoch: its predictions, and (once) resets the output layer in place. */
+class ModelReader extends Callback {
+  readonly predictions: number[][] = [];
+
+  override onEpochEnd(epoch: number): void {
+    const model = this.context.model;
+    this.predictions.push(tf.tidy(() => Array.from(model.predict(tf.tensor2d([0.5, -1, 2, 0.25], [2, 2])).dataSync())));
+    if (epoch === 1) {
+      const output = model.layers[model.layers.length - 1]! as unknown as { getWeights(): Record<string, tf.Tensor>; setWeights(w: Record<string, tf.Tensor>): void };
+      const weights = output.getWeights();
+      const halved = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, tf.mul(v, 0.5)]));
+      output.setWeights(halved);
+      tf.dispose([...Object.values(weights), ...Object.values(halved)]);
+    }
   }
 }
 
@@ -144,17 +161,57 @@ describeEachBackend('fitStacked', ({ backend }) => {
     [...models, alone].forEach((m) => m.dispose());
   });
 
+  it("shows each member's callbacks the member's current model: a CabTracker and a model reader see what a separate run shows", async () => {
+    const specs = [member(0, 'geometric'), member(1, 'geometric'), member(2, 'geometric')];
+    const models = specs.map((s) => s.build());
+    const trackers = specs.map(() => new CabTracker({ every: 'step', maxRecords: 10 }));
+    const readers = specs.map(() => new ModelReader());
+    await fitStacked(
+      specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, learningRate: s.learningRate, callbacks: [trackers[i]!, readers[i]!] })),
+      { ...options, epochs: 4 },
+    );
+    for (let i = 0; i < specs.length; i++) {
+      const alone = specs[i]!.build();
+      const tracker = new CabTracker({ every: 'step', maxRecords: 10 });
+      const reader = new ModelReader();
+      await fit(alone, { train: specs[i]!.train, validation: specs[i]!.validation }, { ...options, epochs: 4, seed: specs[i]!.seed, optimizer: { name: 'adam', learningRate: specs[i]!.learningRate }, callbacks: [tracker, reader] });
+      const stacked = trackers[i]!;
+      expect(stacked.records.length).toBe(tracker.records.length);
+      // Real boundaries that move: not the initial ones over and over.
+      expect(Math.max(...stacked.stability.map((r) => r.maxLocationShift))).toBeGreaterThan(1e-4);
+      stacked.records.forEach((record, r) => expect(maxRelativeDifference(record.layers[0]!.location.flat(), tracker.records[r]!.layers[0]!.location.flat())).toBeLessThan(1e-4));
+      stacked.stability.forEach((record, r) => expect(record.maxAngleChange).toBeCloseTo(tracker.stability[r]!.maxAngleChange, 2));
+      expect(readers[i]!.predictions.length).toBe(4);
+      readers[i]!.predictions.forEach((p, e) => expect(maxRelativeDifference(p, reader.predictions[e]!)).toBeLessThan(1e-4));
+      // The in-place change made through the view's layers reached the stacked weights.
+      expect(maxRelativeDifference(flat(models[i]!), flat(alone))).toBeLessThan(1e-4);
+      alone.dispose();
+    }
+    models.forEach((m) => m.dispose());
+  });
+
   it('keeps the live tensor count flat over many stacked steps', async () => {
     const specs = [0, 1, 2].map((k) => member(k, 'batchNorm'));
     const models = specs.map((s) => s.build());
     const counts: number[] = [];
+    const atEpochEnd: number[] = [];
     const probe = new LambdaCallback({ onBatchEnd: () => void counts.push(tf.memory().numTensors) });
+    const epochProbe = new LambdaCallback({ onEpochEnd: () => void atEpochEnd.push(tf.memory().numTensors) });
+    const before = tf.memory().numTensors;
     await fitStacked(
       specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, ...(i === 0 ? { callbacks: [probe] } : {}) })),
-      { ...options, epochs: 12 },
+      { ...options, epochs: 12, readEvery: 1 },
     );
     expect(counts.length).toBe(12 * 4);
     expect(new Set(counts.slice(8)).size).toBe(1);
+    // Batched reads (the default): flat from epoch to epoch.
+    await fitStacked(
+      specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, ...(i === 0 ? { callbacks: [epochProbe] } : {}) })),
+      { ...options, epochs: 12, monitor: 'val_loss' },
+    );
+    expect(atEpochEnd.length).toBe(12);
+    expect(new Set(atEpochEnd.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
     models.forEach((m) => m.dispose());
   });
 

@@ -55,17 +55,33 @@ describeEachBackend('fit', () => {
 
   it('keeps the live tensor count flat over many steps, for every parameterization', async () => {
     for (const parameterization of ['standard', 'weightNorm', 'batchNorm', 'meanOnlyBatchNorm', 'geometric']) {
+      // Read every step: nothing waits on the device, so the count after each step is the same.
       const model = mlp({ inputDim: 2, hidden: [8], parameterization, imn: true, seed: 1 });
       const counts: number[] = [];
       const probe = new LambdaCallback({ onBatchEnd: () => void counts.push(tf.memory().numTensors) });
       const before = tf.memory().numTensors;
-      await fit(model, { train: linearData(64), validation: linearData(16, 4) }, { ...base, epochs: 6, batchSize: 8, callbacks: [probe] });
+      await fit(model, { train: linearData(64), validation: linearData(16, 4) }, { ...base, epochs: 6, batchSize: 8, readEvery: 1, callbacks: [probe] });
       expect(tf.memory().numTensors).toBe(before);
       // Adam creates its slots on the first step; after that, nothing may accumulate.
       expect(new Set(counts.slice(1))).toEqual(new Set([counts[1]]));
       expect(counts.length).toBe(48);
       model.dispose();
     }
+  });
+
+  it('keeps the live tensor count flat over many epochs with batched loss reads', async () => {
+    // Default readEvery (32) over 8 steps an epoch: losses wait on the device within an epoch,
+    // at most one per pending step, and are all read at its end.
+    const model = mlp({ inputDim: 2, hidden: [8], parameterization: 'geometric', seed: 1 });
+    const atEpochEnd: number[] = [];
+    const atBatchEnd: number[] = [];
+    const probe = new LambdaCallback({ onBatchEnd: () => void atBatchEnd.push(tf.memory().numTensors), onEpochEnd: () => void atEpochEnd.push(tf.memory().numTensors) });
+    const before = tf.memory().numTensors;
+    await fit(model, { train: linearData(64), validation: linearData(16, 4) }, { ...base, epochs: 30, batchSize: 8, callbacks: [probe] });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(new Set(atEpochEnd.slice(1)).size).toBe(1);
+    for (let epoch = 1; epoch < 30; epoch++) atBatchEnd.slice(epoch * 8, (epoch + 1) * 8).forEach((count, i) => expect(count).toBe(atBatchEnd[8]! + i));
+    model.dispose();
   });
 
   it('stops on a non-finite loss with a clear message and the best weights restored', async () => {
@@ -97,7 +113,7 @@ describeEachBackend('fit', () => {
     expect(reducer.reductions.length).toBeGreaterThan(0);
     const lrs = history.history['lr']!;
     expect(lrs[lrs.length - 1]).toBeLessThan(0.3);
-    const finalLoss = evaluate(model, linearData(32, 7), { loss: 'mse' })['loss']!;
+    const finalLoss = (await evaluate(model, linearData(32, 7), { loss: 'mse' }))['loss']!;
     expect(finalLoss).toBeCloseTo(stopper.bestValue, 5);
     model.dispose();
   });

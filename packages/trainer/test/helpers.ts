@@ -27,3 +27,18 @@ export function blobs(n: number, seed = 2): Dataset {
   }
   return { x, y, numExamples: n, numFeatures: 2, numTargets: 1 };
 }
+
+/** `classes` Gaussian clusters on a circle, labels as class indices (`numTargets` 1). */
+export function clusters(n: number, classes: number, seed = 3): Dataset {
+  const s = new SeedStream(seed);
+  const x = new Float32Array(n * 2);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = i % classes;
+    const angle = (2 * Math.PI * label) / classes;
+    x[2 * i] = 2 * Math.cos(angle) + 0.6 * s.normal();
+    x[2 * i + 1] = 2 * Math.sin(angle) + 0.6 * s.normal();
+    y[i] = label;
+  }
+  return { x, y, numExamples: n, numFeatures: 2, numTargets: 1 };
+}

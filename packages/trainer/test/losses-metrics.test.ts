@@ -31,23 +31,21 @@ describeEachBackend('losses', ({ tolerance }) => {
     expect(() => getMetric('auc')).toThrow(/unknown metric "auc"; known: mse, rmse, mae, accuracy, top5/);
   });
 
-  it('evaluates RMSE over the whole set regardless of batch size, and accuracy for sigmoid heads', () => {
+  it('evaluates RMSE over the whole set regardless of batch size, and accuracy for sigmoid heads', async () => {
     const model = mlp({ inputDim: 1, hidden: [3], seed: 1 });
     const data = { x: Float32Array.from([0, 1, 2, 3, 4]), y: Float32Array.from([1, 0, 2, 5, -1]), numExamples: 5, numFeatures: 1, numTargets: 1 };
-    const whole = evaluate(model, data, { loss: 'mse', metrics: ['rmse', 'mae'], batchSize: 5 });
-    const pieces = evaluate(model, data, { loss: 'mse', metrics: ['rmse', 'mae'], batchSize: 2 });
+    const whole = await evaluate(model, data, { loss: 'mse', metrics: ['rmse', 'mae'], batchSize: 5 });
+    const pieces = await evaluate(model, data, { loss: 'mse', metrics: ['rmse', 'mae'], batchSize: 2 });
     expect(pieces['rmse']).toBeCloseTo(whole['rmse']!, 5);
     expect(pieces['loss']).toBeCloseTo(whole['loss']!, 5);
     expect(whole['rmse']).toBeCloseTo(Math.sqrt(whole['loss']!), 5);
     model.dispose();
     const classifier = mlp({ inputDim: 1, hidden: [2], head: 'sigmoid', seed: 2 });
-    tf.tidy(() => {
-      const out = classifier.logits(tf.tensor2d([[-1], [0.5], [2]])).dataSync();
-      const labels = Float32Array.from(out, (z) => (z > 0 ? 1 : 0));
-      labels[0] = 1 - labels[0]!;
-      const acc = evaluate(classifier, { x: Float32Array.from([-1, 0.5, 2]), y: labels, numExamples: 3, numFeatures: 1, numTargets: 1 }, { metrics: ['accuracy'] });
-      expect(acc['accuracy']).toBeCloseTo(2 / 3, 6);
-    });
+    const out = tf.tidy(() => classifier.logits(tf.tensor2d([[-1], [0.5], [2]])).dataSync());
+    const labels = Float32Array.from(out, (z) => (z > 0 ? 1 : 0));
+    labels[0] = 1 - labels[0]!;
+    const acc = await evaluate(classifier, { x: Float32Array.from([-1, 0.5, 2]), y: labels, numExamples: 3, numFeatures: 1, numTargets: 1 }, { metrics: ['accuracy'] });
+    expect(acc['accuracy']).toBeCloseTo(2 / 3, 6);
     classifier.dispose();
   });
 });

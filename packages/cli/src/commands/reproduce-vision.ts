@@ -157,7 +157,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
           },
         );
         const seconds = (performance.now() - started) / 1000;
-        const final = evaluate(model, imageSource(test, { mean }), { metrics: ['accuracy', 'top5'], batchSize: 256 });
+        const final = await evaluate(model, imageSource(test, { mean }), { metrics: ['accuracy', 'top5'], batchSize: 256 });
         const run: VisionRun = {
           variant,
           fingerprint: methodFingerprint(fingerprint, variant, lr, { batchSize }),

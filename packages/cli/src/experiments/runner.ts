@@ -162,7 +162,7 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
     );
     if (history.stopReason === 'interrupted') throw new InterruptedError(history.message ?? 'interrupted');
     await fs.rm(checkpointDir, { recursive: true, force: true });
-    const metric = evaluate(model, spec.test, { metrics: [spec.testMetric] })[spec.testMetric]!;
+    const metric = (await evaluate(model, spec.test, { metrics: [spec.testMetric] }))[spec.testMetric]!;
     spec.inspect?.(method.method, model, 'final');
     return {
       method: method.method,
@@ -265,11 +265,13 @@ export async function trainSeeds(spec: TrainSpec, method: ParameterizationName, 
       },
     );
     const wallSeconds = (performance.now() - started) / 1000 / seeds.length;
+    const testMetrics: number[] = [];
+    for (const model of models) testMetrics.push((await evaluate(model, spec.test, { metrics: [spec.testMetric] }))[spec.testMetric]!);
     return models.map((model, k) => ({
       method,
       dataSeed,
       initSeed: seeds[k]!,
-      testMetric: evaluate(model, spec.test, { metrics: [spec.testMetric] })[spec.testMetric]!,
+      testMetric: testMetrics[k]!,
       epochs: histories[k]!.epoch.length,
       stopReason: histories[k]!.stopReason,
       stacked: true,

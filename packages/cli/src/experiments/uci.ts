@@ -100,10 +100,10 @@ function jobModel(job: UciJob, inputDim: number) {
   });
 }
 
-function jobResult(model: ReturnType<typeof mlp>, data: Prepared, epochs: number, seconds: number, stacked: boolean): UciJobResult {
+async function jobResult(model: ReturnType<typeof mlp>, data: Prepared, epochs: number, seconds: number, stacked: boolean): Promise<UciJobResult> {
   return {
-    testRmse: evaluate(model, data.test, { metrics: ['rmse'] })['rmse']!,
-    validationRmse: evaluate(model, data.validation, { metrics: ['rmse'] })['rmse']!,
+    testRmse: (await evaluate(model, data.test, { metrics: ['rmse'] }))['rmse']!,
+    validationRmse: (await evaluate(model, data.validation, { metrics: ['rmse'] }))['rmse']!,
     epochs,
     seconds,
     stacked,
@@ -123,7 +123,7 @@ async function trainAlone(job: UciJob, data: Prepared): Promise<UciJobResult> {
       { train: data.train, validation: data.validation },
       { ...training(job.epochs, job.learningRate), seed: job.seed * 1000 + job.split, callbacks: schedule() },
     );
-    return jobResult(model, data, history.epoch.length, (performance.now() - started) / 1000, false);
+    return await jobResult(model, data, history.epoch.length, (performance.now() - started) / 1000, false);
   } finally {
     model.dispose();
   }
@@ -163,7 +163,7 @@ export async function runUciGroup(jobs: UciJob[], load: (name: string) => Promis
       training(first.epochs, first.learningRate),
     );
     const seconds = (performance.now() - started) / 1000 / jobs.length;
-    return models.map((model, k) => jobResult(model, data[k]!, histories[k]!.epoch.length, seconds, true));
+    return await Promise.all(models.map((model, k) => jobResult(model, data[k]!, histories[k]!.epoch.length, seconds, true)));
   } finally {
     models.forEach((m) => m.dispose());
   }

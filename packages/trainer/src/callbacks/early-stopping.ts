@@ -18,7 +18,8 @@ export class EarlyStopping extends Callback {
   private readonly monitor: Monitor;
   private readonly patience: number;
   private readonly restoreBestWeights: boolean;
-  private best: number;
+  /** null until the first epoch: the monitor's direction may only be known then. */
+  private best: number | null = null;
   private bestEpoch = -1;
   private wait = 0;
   private bestWeights: Record<string, tf.Tensor> | null = null;
@@ -27,16 +28,14 @@ export class EarlyStopping extends Callback {
   constructor(options: EarlyStoppingOptions) {
     super();
     assertPositiveInteger('patience', options.patience);
-    this.monitor = new Monitor(options.monitor ?? 'val_loss', options.mode, options.minDelta ?? 0);
+    this.monitor = new Monitor(options.monitor ?? 'val_loss', options.mode, options.minDelta ?? 0, 'EarlyStopping');
     this.patience = options.patience;
     this.restoreBestWeights = options.restoreBestWeights ?? false;
-    this.best = this.monitor.worst;
   }
 
   override onEpochEnd(epoch: number, logs: Logs): void {
     const current = this.monitor.read(logs);
-    if (current === undefined) return;
-    if (this.monitor.improved(current, this.best)) {
+    if (this.monitor.improved(current, this.best ?? this.monitor.worst)) {
       this.best = current;
       this.bestEpoch = epoch;
       this.wait = 0;
@@ -49,7 +48,7 @@ export class EarlyStopping extends Callback {
     this.wait++;
     if (this.wait >= this.patience) {
       this.stoppedEpoch = epoch;
-      this.context.stop('earlyStopping', `no improvement of ${this.monitor.key} for ${this.patience} epochs; best ${this.best.toPrecision(5)} at epoch ${this.bestEpoch + 1}`);
+      this.context.stop('earlyStopping', `no improvement of ${this.monitor.key} for ${this.patience} epochs; best ${(this.best ?? this.monitor.worst).toPrecision(5)} at epoch ${this.bestEpoch + 1}`);
     }
   }
 
@@ -60,7 +59,7 @@ export class EarlyStopping extends Callback {
   }
 
   get bestValue(): number {
-    return this.best;
+    return this.best ?? this.monitor.worst;
   }
 
   override getState(): CallbackState {
@@ -72,7 +71,7 @@ export class EarlyStopping extends Callback {
 
   override setState(state: CallbackState): void {
     const json = state.json as { best: number | null; bestEpoch: number; wait: number };
-    this.best = json.best ?? this.monitor.worst;
+    this.best = json.best;
     this.bestEpoch = json.bestEpoch;
     this.wait = json.wait;
     tf.dispose(Object.values(this.bestWeights ?? {}));

@@ -14,20 +14,21 @@ export interface ModelCheckpointOptions {
 /** Saves the model (`saveModel` format, checksummed) at the end of an epoch. */
 export class ModelCheckpoint extends Callback {
   private readonly monitor: Monitor;
-  private best: number;
+  /** null until the first epoch: the monitor's direction may only be known then. */
+  private best: number | null = null;
   saved = 0;
 
   constructor(private readonly options: ModelCheckpointOptions) {
     super();
-    this.monitor = new Monitor(options.monitor ?? 'val_loss', options.mode);
-    this.best = this.monitor.worst;
+    this.monitor = new Monitor(options.monitor ?? 'val_loss', options.mode, 0, 'ModelCheckpoint');
   }
 
   override async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
-    const current = this.monitor.read(logs);
-    const bestOnly = this.options.saveBestOnly ?? true;
-    if (bestOnly && (current === undefined || !this.monitor.improved(current, this.best))) return;
-    if (current !== undefined && this.monitor.improved(current, this.best)) this.best = current;
+    if (this.options.saveBestOnly ?? true) {
+      const current = this.monitor.read(logs);
+      if (!this.monitor.improved(current, this.best ?? this.monitor.worst)) return;
+      this.best = current;
+    }
     await saveModel(this.context.model, this.options.dir, { epoch: epoch + 1, logs });
     this.saved++;
   }
@@ -37,6 +38,6 @@ export class ModelCheckpoint extends Callback {
   }
 
   override setState(state: CallbackState): void {
-    this.best = (state.json as { best: number | null }).best ?? this.monitor.worst;
+    this.best = (state.json as { best: number | null }).best;
   }
 }

@@ -20,7 +20,8 @@ export class ReduceLROnPlateau extends Callback {
   private readonly patience: number;
   private readonly cooldown: number;
   private readonly minLr: number;
-  private best: number;
+  /** null until the first epoch: the monitor's direction may only be known then. */
+  private best: number | null = null;
   private wait = 0;
   private cooldownLeft = 0;
   readonly reductions: { epoch: number; learningRate: number }[] = [];
@@ -30,21 +31,19 @@ export class ReduceLROnPlateau extends Callback {
     assertPositiveInteger('patience', options.patience);
     this.factor = options.factor ?? 0.1;
     if (!(this.factor > 0 && this.factor < 1)) throw new InvalidArgumentError('factor', this.factor, 'in (0, 1)');
-    this.monitor = new Monitor(options.monitor ?? 'val_loss', options.mode, options.minDelta ?? 1e-4);
+    this.monitor = new Monitor(options.monitor ?? 'val_loss', options.mode, options.minDelta ?? 1e-4, 'ReduceLROnPlateau');
     this.patience = options.patience;
     this.cooldown = options.cooldown ?? 0;
     this.minLr = options.minLr ?? 0;
-    this.best = this.monitor.worst;
   }
 
   override onEpochEnd(epoch: number, logs: Logs): void {
     const current = this.monitor.read(logs);
-    if (current === undefined) return;
     if (this.cooldownLeft > 0) {
       this.cooldownLeft--;
       this.wait = 0;
     }
-    if (this.monitor.improved(current, this.best)) {
+    if (this.monitor.improved(current, this.best ?? this.monitor.worst)) {
       this.best = current;
       this.wait = 0;
       return;
@@ -69,7 +68,7 @@ export class ReduceLROnPlateau extends Callback {
 
   override setState(state: CallbackState): void {
     const json = state.json as { best: number | null; wait: number; cooldownLeft: number; reductions: { epoch: number; learningRate: number }[] };
-    this.best = json.best ?? this.monitor.worst;
+    this.best = json.best;
     this.wait = json.wait;
     this.cooldownLeft = json.cooldownLeft;
     this.reductions.splice(0, this.reductions.length, ...json.reductions);

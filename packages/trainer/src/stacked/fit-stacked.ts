@@ -1,14 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GeoparamError, InvalidArgumentError, assertPositiveInteger } from '@geoparam/core';
-import type { Dataset } from '@geoparam/datasets';
-import { Model } from '@geoparam/models';
-import { trainingParams, type Callback, type TrainingContext } from '../callback';
-import { batchSums, evaluate, evaluationSums, finalizeSums } from '../evaluate';
-import { appendLogs, emptyHistory, lastLogs, nonFiniteLossMessage, yieldToEventLoop, type History, type Logs, type StopReason } from '../history';
+import type { Model } from '@geoparam/models';
+import { toCallbacks, trainingParams, type CallbackLike } from '../callback';
+import { batchSums, evaluateInput, evaluationSums, finalizeSums, readSums } from '../evaluate';
+import { yieldToEventLoop, type History, type Logs } from '../history';
+import { resolveInput, sizedSource, type DataInput } from '../inputs';
+import { Interrupts } from '../loop/interrupts';
+import { PendingLosses, checkReadEvery } from '../loop/pending-losses';
+import { TrainingRun } from '../loop/run';
 import { getLossTerms, type LossName } from '../losses';
 import type { MetricName } from '../metrics';
 import { Monitor, type MonitorMode } from '../monitor';
-import { toSource, type BatchSource, type HostBatch } from '../source';
+import type { BatchSource, HostBatch } from '../source';
+import { MemberView } from './member-view';
 import { StackedAdam } from './stacked-adam';
 import { StackedNetwork } from './stacked-dense';
 
@@ -16,14 +20,15 @@ import { StackedNetwork } from './stacked-dense';
 export interface StackedMember {
   /** A model of dense layers, configured like every other member's (its own initial weights). */
   model: Model;
-  train: Dataset | BatchSource;
-  validation?: Dataset | BatchSource;
+  /** Data of known size (a Dataset, a BatchSource or `{ x, y }` tensors): members step in lockstep. */
+  train: DataInput;
+  validation?: DataInput;
   /** Seeds this member's batch order, as `FitOptions.seed` does for a run of its own. */
   seed?: number;
   /** This member's learning rate (default: `optimizer.learningRate`). */
   learningRate?: number;
-  /** This member's callbacks (EarlyStopping, ReduceLROnPlateau, ...), which see only this member. */
-  callbacks?: Callback[];
+  /** This member's callbacks (EarlyStopping, ReduceLROnPlateau, CabTracker, tfjs-style hooks, ...), which see only this member. */
+  callbacks?: CallbackLike[];
 }
 
 export interface StackedFitOptions {
@@ -37,27 +42,12 @@ export interface StackedFitOptions {
   monitor?: string;
   monitorMode?: MonitorMode;
   evaluationBatchSize?: number;
-}
-
-/** A member's model as its callbacks see it: weights read from and written to its stacked columns while it trains. */
-class MemberView extends Model {
-  constructor(
-    model: Model,
-    private readonly live: () => { network: StackedNetwork; position: number } | null,
-  ) {
-    super(model.name, model.layers, model.head, model.inputShape ?? undefined);
-  }
-
-  override getWeights(): Record<string, tf.Tensor> {
-    const at = this.live();
-    return at ? at.network.memberWeights(at.position) : super.getWeights();
-  }
-
-  override setWeights(weights: Record<string, tf.Tensor>): void {
-    const at = this.live();
-    if (at) at.network.setMemberWeights(at.position, weights);
-    else super.setWeights(weights);
-  }
+  /** Steps between reads of the members' losses from the device, as in `FitOptions.readEvery` (default 32). */
+  readEvery?: number;
+  /** Stops every member after the current batch (`interrupted`; stacked runs write no checkpoint). */
+  signal?: AbortSignal;
+  /** Catch SIGINT as such an interrupt (default false). */
+  handleSigint?: boolean;
 }
 
 interface Member {
@@ -65,15 +55,8 @@ interface Member {
   train: BatchSource;
   validation: BatchSource | undefined;
   learningRate: number;
-  callbacks: Callback[];
-  history: History;
-  steps: number;
-  lossSum: number;
-  count: number;
-  best: { value: number; epoch: number } | null;
-  bestWeights: Record<string, tf.Tensor> | null;
-  stopReason: StopReason | null;
-  stopMessage: string | undefined;
+  view: MemberView;
+  run: TrainingRun;
   attached: boolean;
 }
 
@@ -81,13 +64,19 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-function checkMembers(members: StackedMember[], options: StackedFitOptions): { train: BatchSource[]; validation: (BatchSource | undefined)[] } {
-  if (members.length === 0) throw new InvalidArgumentError('members', members, 'at least one member');
+const LOCKSTEP = 'stacked training (members step in lockstep, batch by batch)';
+
+async function checkMembers(members: StackedMember[], options: StackedFitOptions): Promise<{ train: BatchSource[]; validation: (BatchSource | undefined)[] }> {
+  if (!Array.isArray(members) || members.length === 0) throw new InvalidArgumentError('members', members, 'at least one member');
   assertPositiveInteger('epochs', options.epochs);
   if (options.batchSize !== undefined && options.batchSize !== 'full') assertPositiveInteger('batchSize', options.batchSize);
-  if (options.optimizer.name !== 'adam') throw new InvalidArgumentError('optimizer.name', options.optimizer.name, '"adam" (the stacked optimizer)');
-  const train = members.map((m, k) => toSource(m.train, `members[${k}].train`));
-  const validation = members.map((m, k) => (m.validation ? toSource(m.validation, `members[${k}].validation`) : undefined));
+  if (options.optimizer?.name !== 'adam') throw new InvalidArgumentError('optimizer.name', options.optimizer?.name, '"adam" (the stacked optimizer)');
+  const train: BatchSource[] = [];
+  const validation: (BatchSource | undefined)[] = [];
+  for (const [k, m] of members.entries()) {
+    train.push(sizedSource(await resolveInput(m.train, `members[${k}].train`), LOCKSTEP));
+    validation.push(m.validation === undefined ? undefined : sizedSource(await resolveInput(m.validation, `members[${k}].validation`), LOCKSTEP));
+  }
   // Members step in lockstep, so their batches must line up.
   const first = train[0]!;
   train.forEach((t, k) => {
@@ -136,15 +125,18 @@ function stackBatches(batches: HostBatch[], source: BatchSource): { x: tf.Tensor
  * Returns each member's History, in order.
  */
 export async function fitStacked(members: StackedMember[], options: StackedFitOptions): Promise<History[]> {
-  const sources = checkMembers(members, options);
+  const sources = await checkMembers(members, options);
+  const readEvery = checkReadEvery(options.readEvery);
   const lossTerms = getLossTerms(options.loss);
   const sums = evaluationSums({ loss: options.loss, metrics: options.metrics ?? [] });
   const firstTrain = sources.train[0]!;
   const outputs = firstTrain.targetShape.reduce((a, b) => a * b, 1);
   const hasValidation = Boolean(sources.validation[0]);
   const params = trainingParams(options, firstTrain.numExamples, hasValidation);
-  const { batchSize } = params;
-  const monitor = new Monitor(params.monitor, options.monitorMode);
+  const batchSize = params.batchSize!;
+  const monitor = new Monitor(params.monitor, options.monitorMode, 0, 'fitStacked');
+  const evaluationBatchSize = options.evaluationBatchSize ?? 4096;
+  const callbackLists = members.map((m, k) => toCallbacks(m.callbacks, `members[${k}].callbacks`));
   const head = members[0]!.model.head;
 
   let network = StackedNetwork.of(members.map((m) => m.model));
@@ -155,60 +147,37 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
     epsilon: options.optimizer.epsilon ?? 1e-7,
   });
   let ratesChanged = true;
-  let epoch = 0;
 
-  const states: Member[] = members.map((spec, k) => ({
-    spec,
-    train: sources.train[k]!,
-    validation: sources.validation[k],
-    learningRate: spec.learningRate ?? options.optimizer.learningRate,
-    callbacks: spec.callbacks ?? [],
-    history: emptyHistory(),
-    steps: 0,
-    lossSum: 0,
-    count: 0,
-    best: null,
-    bestWeights: null,
-    stopReason: null,
-    stopMessage: undefined,
-    attached: true,
-  }));
-  const weightsOf = (m: Member) => (m.attached ? network.memberWeights(active.indexOf(m)) : m.spec.model.getWeights());
-  const setWeightsOf = (m: Member, weights: Record<string, tf.Tensor>) =>
-    m.attached ? network.setMemberWeights(active.indexOf(m), weights) : m.spec.model.setWeights(weights);
-
-  for (const m of states) {
-    const view = new MemberView(m.spec.model, () => (m.attached ? { network, position: active.indexOf(m) } : null));
-    const context: TrainingContext = {
-      model: view,
-      get optimizer(): tf.Optimizer {
+  const states: Member[] = members.map((spec, k) => {
+    const m = {
+      spec,
+      train: sources.train[k]!,
+      validation: sources.validation[k],
+      learningRate: spec.learningRate ?? options.optimizer.learningRate,
+      attached: true,
+    } as Member;
+    m.view = new MemberView(spec.model, () => (m.attached ? { network, position: active.indexOf(m) } : null));
+    m.run = new TrainingRun({
+      model: m.view.model,
+      callbacks: callbackLists[k]!,
+      monitor,
+      params,
+      optimizer: () => {
         throw new GeoparamError('STACKED_OPTIMIZER', 'stacked members share one optimizer; set context.learningRate instead');
       },
-      params,
-      get history() {
-        return m.history;
-      },
-      get epoch() {
-        return epoch;
-      },
-      get step() {
-        return m.steps;
-      },
-      get learningRate() {
-        return m.learningRate;
-      },
-      set learningRate(value: number) {
+      getLearningRate: () => m.learningRate,
+      setLearningRate: (value) => {
         m.learningRate = value;
         ratesChanged = true;
       },
-      stop(reason: StopReason, message?: string) {
-        m.stopReason ??= reason;
-        m.stopMessage ??= message;
-      },
-    };
-    for (const callback of m.callbacks) callback.setContext(context);
-  }
+      logLearningRate: () => m.learningRate,
+      afterCallback: () => m.view.afterCallback(),
+    });
+    return m;
+  });
   active = [...states];
+  const pending = new PendingLosses();
+  const interrupts = new Interrupts(options.signal, options.handleSigint ?? false);
 
   /** Members leave the stack: their models take their stacked weights, the rest is compacted. */
   const detach = (leaving: Member[]) => {
@@ -233,42 +202,49 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
     active = staying;
   };
 
-  const finish = async (m: Member) => {
-    m.history.steps = m.steps;
-    m.history.stopReason = m.stopReason ?? 'completed';
-    if (m.stopMessage) m.history.message = m.stopMessage;
-    for (const callback of m.callbacks) await callback.onTrainEnd?.(lastLogs(m.history));
+  /**
+   * Counts every pending step's losses, member by member; members whose loss diverged go back to
+   * their best weights, leave the stack and finish. The latest loss of each member read.
+   */
+  const readPending = async (): Promise<Map<Member, number>> => {
+    const latest = new Map<Member, number>();
+    if (pending.length === 0) return latest;
+    const read = await pending.read();
+    const last = read.sizes.length - 1;
+    const diverged = active.filter((m, p) => {
+      latest.set(m, read.values[last * read.width + p]!);
+      return !m.run.takeLosses(read, p);
+    });
+    detach(diverged);
+    for (const m of diverged) await m.run.finish();
+    return latest;
   };
 
-  const restoreBest = (m: Member) => {
-    if (m.bestWeights) setWeightsOf(m, m.bestWeights);
-  };
-
-  /** Validation logs of every attached member, one stacked forward pass per batch. */
-  const validateStacked = (): Logs[] => {
-    const totals = active.map(() => new Float64Array(sums.metrics.length + 1));
+  /** Validation logs of every attached member, one stacked forward pass per batch, read once. */
+  const validateStacked = async (): Promise<Logs[]> => {
     if (!hasValidation || active.length === 0) return active.map(() => ({}));
-    const iterators = active.map((m) => m.validation!.batches({ batchSize: options.evaluationBatchSize ?? 4096, shuffle: false, seed: 0, epoch: 0 })[Symbol.iterator]());
+    const iterators = active.map((m) => m.validation!.batches({ batchSize: evaluationBatchSize, shuffle: false, seed: 0, epoch: 0 })[Symbol.iterator]());
+    const perBatch: tf.Tensor[] = [];
     for (;;) {
       const next = iterators.map((it) => it.next());
       if (next.some((n) => n.done)) break;
       const batches = next.map((n) => n.value as HostBatch);
-      const values = tf.tidy(() => {
-        const { x, y } = stackBatches(batches, active[0]!.validation!);
-        const logits = network.logits(x, false);
-        const size = batches[0]!.size;
-        return tf.stack(
-          active.map((_, p) => {
-            const own = [size, ...active[0]!.validation!.targetShape];
-            const slice = (t: tf.Tensor) => tf.reshape(tf.slice(t, [0, p * outputs], [size, outputs]), own);
-            return batchSums(sums, slice(logits), slice(y), size, head);
-          }),
-        );
-      });
-      const host = values.dataSync();
-      values.dispose();
-      totals.forEach((t, p) => t.forEach((_, i) => (t[i]! += host[p * t.length + i]!)));
+      perBatch.push(
+        tf.tidy(() => {
+          const { x, y } = stackBatches(batches, active[0]!.validation!);
+          const logits = network.logits(x, false);
+          const size = batches[0]!.size;
+          return tf.stack(
+            active.map((_, p) => {
+              const own = [size, ...active[0]!.validation!.targetShape];
+              const slice = (t: tf.Tensor) => tf.reshape(tf.slice(t, [0, p * outputs], [size, outputs]), own);
+              return batchSums(sums, slice(logits), slice(y), size, head);
+            }),
+          );
+        }),
+      );
     }
+    const totals = await readSums(perBatch, sums.metrics.length + 1, active.length);
     return active.map((m, p) => {
       const logs: Logs = {};
       for (const [key, value] of Object.entries(finalizeSums(sums, totals[p]!, m.validation!))) logs[`val_${key}`] = value;
@@ -276,44 +252,20 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
     });
   };
 
-  /** The end of an epoch for one member (as `fit` does it); true when the member stops. */
-  const endEpoch = async (m: Member, validationLogs: Logs): Promise<boolean> => {
-    const logs: Logs = { loss: m.lossSum / Math.max(m.count, 1), lr: m.learningRate, ...validationLogs };
-    appendLogs(m.history, epoch, logs);
-    const watched = monitor.read(logs);
-    if (watched !== undefined && !Number.isFinite(watched)) {
-      restoreBest(m);
-      m.stopReason = 'nonFinite';
-      m.stopMessage = `${monitor.key} became ${watched} at epoch ${epoch + 1}; restored the best weights`;
-      return true;
-    }
-    if (watched !== undefined && monitor.improved(watched, m.best?.value ?? monitor.worst)) {
-      m.best = { value: watched, epoch };
-      tf.dispose(Object.values(m.bestWeights ?? {}));
-      m.bestWeights = weightsOf(m);
-    }
-    for (const callback of m.callbacks) await callback.onEpochEnd?.(epoch, logs);
-    return m.stopReason !== null;
-  };
-
   try {
-    for (const m of states) m.bestWeights = m.spec.model.getWeights();
-    for (const m of states) for (const callback of m.callbacks) await callback.onTrainBegin?.({});
+    for (const m of states) await m.run.begin();
     let lastYield = performance.now();
-    for (; epoch < options.epochs && active.length > 0; epoch++) {
-      for (const m of active) {
-        m.lossSum = 0;
-        m.count = 0;
-        for (const callback of m.callbacks) await callback.onEpochBegin?.(epoch);
-      }
+    for (let epoch = 0; epoch < options.epochs && active.length > 0; epoch++) {
+      for (const m of active) await m.run.beginEpoch();
       const iterators = new Map(active.map((m) => [m, m.train.batches({ batchSize, shuffle: options.shuffle ?? true, seed: m.spec.seed ?? 0, epoch })[Symbol.iterator]()]));
       // Members a callback stopped inside the epoch: they leave the stack but still end the epoch, on their own model.
       const stoppedInEpoch: Member[] = [];
+      let interrupted = false;
       for (let batchIndex = 0; active.length > 0; batchIndex++) {
         const next = active.map((m) => iterators.get(m)!.next());
         if (next.some((n) => n.done)) break;
         const batches = next.map((n) => n.value as HostBatch);
-        for (const m of active) for (const callback of m.callbacks) await callback.onBatchBegin?.(batchIndex);
+        for (const m of active) await m.run.beginBatch(batchIndex);
         if (ratesChanged) {
           adam.setLearningRates(active.map((m) => m.learningRate));
           ratesChanged = false;
@@ -337,57 +289,62 @@ export async function fitStacked(members: StackedMember[], options: StackedFitOp
           value.dispose();
           return kept.perMember!;
         });
-        const host = losses.dataSync();
-        losses.dispose();
         const size = batches[0]!.size;
-        const diverged: Member[] = [];
-        const stopped: Member[] = [];
-        for (const [p, m] of [...active].entries()) {
-          const loss = host[p]!;
-          m.steps++;
-          if (!Number.isFinite(loss)) {
-            restoreBest(m);
-            m.stopReason = 'nonFinite';
-            m.stopMessage = nonFiniteLossMessage(loss, epoch, m.steps, monitor.key, m.best);
-            diverged.push(m);
-            continue;
-          }
-          m.lossSum += loss * size;
-          m.count += size;
-          for (const callback of m.callbacks) await callback.onBatchEnd?.(batchIndex, { loss, size });
-          if (m.stopReason !== null) stopped.push(m);
+        pending.push(losses, size);
+        for (const m of active) {
+          m.run.tookStep();
+          m.view.markStale();
         }
-        detach([...diverged, ...stopped]);
-        for (const m of diverged) await finish(m);
-        stoppedInEpoch.push(...stopped);
+        const latest = pending.length >= readEvery || interrupts.requested ? await readPending() : undefined;
+        for (const m of [...active]) await m.run.endBatch(batchIndex, size, latest?.get(m));
+        if (active.some((m) => m.run.stopped)) {
+          // A stopping member's epoch loss needs every step it took.
+          await readPending();
+          const stopped = active.filter((m) => m.run.stopped);
+          detach(stopped);
+          stoppedInEpoch.push(...stopped);
+        }
         if (performance.now() - lastYield > 50) {
           await yieldToEventLoop();
           lastYield = performance.now();
         }
+        if (interrupts.requested) {
+          await readPending();
+          const running = [...active];
+          for (const m of running) m.run.interrupt(`interrupted at epoch ${epoch + 1}, step ${m.run.steps}`);
+          detach(running);
+          for (const m of running) await m.run.finish();
+          interrupted = true;
+          break;
+        }
       }
-      const validationLogs = validateStacked();
+      await readPending();
+      const validationLogs = await validateStacked();
       const ending: Member[] = [];
-      for (const [p, m] of [...active].entries()) if (await endEpoch(m, validationLogs[p]!)) ending.push(m);
+      for (const [p, m] of [...active].entries()) {
+        await m.run.endEpoch(validationLogs[p]!);
+        if (m.run.stopped) ending.push(m);
+      }
       detach(ending);
       for (const m of stoppedInEpoch) {
         const own: Logs = {};
         if (m.validation) {
-          const logs = evaluate(m.spec.model, m.validation, { loss: options.loss, metrics: options.metrics ?? [], batchSize: options.evaluationBatchSize ?? 4096, nonFinite: 'return' });
+          const logs = await evaluateInput(m.spec.model, { kind: 'sized', source: m.validation, argument: 'validation' }, { loss: options.loss, metrics: options.metrics ?? [], batchSize: evaluationBatchSize, nonFinite: 'return' });
           for (const [key, value] of Object.entries(logs)) own[`val_${key}`] = value;
         }
-        await endEpoch(m, own);
+        await m.run.endEpoch(own);
       }
-      for (const m of [...ending, ...stoppedInEpoch]) await finish(m);
+      for (const m of [...ending, ...stoppedInEpoch]) await m.run.finish();
+      if (interrupted) break;
     }
     const completed = [...active];
     detach(completed);
-    for (const m of completed) await finish(m);
-    return states.map((m) => m.history);
+    for (const m of completed) await m.run.finish();
+    return states.map((m) => m.run.history);
   } finally {
-    for (const m of states) {
-      tf.dispose(Object.values(m.bestWeights ?? {}));
-      for (const callback of m.callbacks) callback.dispose?.();
-    }
+    interrupts.dispose();
+    pending.dispose();
+    for (const m of states) m.run.dispose();
     network.dispose();
     adam.dispose();
   }
