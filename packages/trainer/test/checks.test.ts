@@ -54,7 +54,7 @@ describeEachBackend('checks before training', () => {
     expect(() => tf.tidy(() => model.predict(tf.zeros([1, 2])))).toThrow(ModelDisposedError);
   });
 
-  it('evaluate never returns a silent NaN: it names the weight that holds it', () => {
+  it('evaluate never returns a silent NaN: it names the weight that holds it', async () => {
     const model = mlp({ inputDim: 2, hidden: [4], seed: 1 });
     const weights = model.getWeights();
     const [key, kernel] = Object.entries(weights)[0]!;
