@@ -57,6 +57,8 @@ for (const backend of values.backends.split(',')) {
     const profile = await tf.profile(step);
     runs.push({ method, model, optimizer, pending, step, infer, times: [], inferTimes: [], peakBytes: profile.peakBytes });
   }
+  // Warm-up losses still pending are not part of the run's balance.
+  for (const run of runs) await run.pending.read();
   const tensors = tf.memory().numTensors;
   const order = shuffler(runs);
   for (let i = 0; i < steps; i++) {
