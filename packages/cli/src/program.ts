@@ -201,7 +201,7 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
     .description('Table 1: UCI regression, test RMSE mean ± s.e. over random 80/20 splits, runs spread over worker processes')
     .addOption(new Option('--datasets <list>', `comma-separated (${Object.keys(UCI_DATASETS).join(', ')})`).argParser(parseList).default(UCI_DEFAULTS.datasets).conflicts('csv'))
     .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
-    .option('--splits <n>', 'random 80/20 splits per data set', parsePositiveInteger, 10)
+    .option('--splits <n>', 'random 80/20 splits per data set (at most 1000)', parsePositiveInteger, 10)
     .option('--seed <n>', `seed of the splits, initialization and batch order (0 to ${MAX_SEED})`, parseSeed, 0)
     .addOption(new Option('--backend <name>', 'compute backend of every worker').choices(BACKEND_CHOICES).default('wasm'))
     .addOption(new Option('--data-dir <path>', 'directory with the UCI CSVs (<name>.csv, target last)').conflicts('csv'))

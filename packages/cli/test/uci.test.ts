@@ -3,17 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sharedData } from '@geoparam/test-utils';
 import { bin, run, tmp } from './helpers';
-import { runPool } from '../src/experiments/pool';
-import { summarize } from '../src/experiments/uci';
-
-
+import { describeSample, runPool } from '@geoparam/experiments';
 
 const journal = (dir: string) =>
   fs
     .readFileSync(path.join(dir, 'jobs.jsonl'), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { key: string; result?: { testRmse: number }; error?: string });
+    .map((l) => JSON.parse(l) as { key: string; run: { phase: string; split: number }; result?: { testRmse: number }; error?: string });
 
 describe('geoparam reproduce uci', () => {
   const common = ['reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'yacht', '--methods', 'sp,gmp', '--epochs', '30', '--no-figures', '--workers', '2'];
@@ -28,7 +25,7 @@ describe('geoparam reproduce uci', () => {
       const cell = result.datasets.yacht[method];
       expect(cell.rmse).toHaveLength(3);
       expect(cell.lr).toBe(method === 'geometric' ? 0.1 : 0.01);
-      expect(cell.mean).toBeCloseTo(summarize(cell.rmse).mean, 10);
+      expect(cell.mean).toBeCloseTo(describeSample(cell.rmse).mean, 10);
       expect(cell.paper).toEqual(method === 'geometric' ? [0.584, 0.046] : [0.639, 0.063]);
       expect(typeof cell.outsidePaper2se).toBe('boolean');
     }
@@ -63,7 +60,7 @@ describe('geoparam reproduce uci', () => {
       expect(Math.abs(result.testRmse - other.testRmse)).toBeLessThan(1e-5 * other.testRmse);
       expect(Math.abs(result.validationRmse - other.validationRmse)).toBeLessThan(1e-5 * other.validationRmse);
     }
-    expect(fs.readFileSync(path.join(dirs[0]!, 'table.md'), 'utf8')).toMatch(/the splits of each data set and method trained stacked \(/);
+    expect(fs.readFileSync(path.join(dirs[0]!, 'table.md'), 'utf8')).toMatch(/the splits of each data set and method trained stacked;/);
     dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
   });
 
@@ -78,20 +75,20 @@ describe('geoparam reproduce uci', () => {
   it('retries the job of a worker that dies, and resumes from its journal without redoing runs', async () => {
     const dir = tmp();
     const marker = path.join(dir, 'crashed-once');
-    process.env['GEOPARAM_UCI_CRASH_ONCE'] = marker;
-    process.env['GEOPARAM_UCI_CRASH_MATCH'] = '|yacht|geometric|1|';
+    process.env['GEOPARAM_CRASH_ONCE'] = marker;
+    process.env['GEOPARAM_CRASH_MATCH'] = 'final yacht GmP';
     try {
       const first = await run([...common, '--splits', '2', '--out', dir]);
       expect(first.code).toBe(0);
-      expect(fs.readFileSync(marker, 'utf8')).toContain('yacht|geometric|1|');
+      expect(fs.readFileSync(marker, 'utf8')).toContain('final yacht GmP splits 0,1');
       expect(journal(dir).filter((r) => r.result)).toHaveLength(4);
     } finally {
-      delete process.env['GEOPARAM_UCI_CRASH_ONCE'];
-      delete process.env['GEOPARAM_UCI_CRASH_MATCH'];
+      delete process.env['GEOPARAM_CRASH_ONCE'];
+      delete process.env['GEOPARAM_CRASH_MATCH'];
     }
     const second = await run([...common, '--splits', '3', '--out', dir]);
     expect(second.code).toBe(0);
-    expect(second.out).toMatch(/resuming: 4 runs already in/);
+    expect(second.out).toMatch(/reusing 4 runs from .*jobs\.jsonl/);
     expect(second.out).toMatch(/Table 1 runs: 2 runs to do \(4 already done\)/);
     expect(journal(dir)).toHaveLength(6);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -104,19 +101,23 @@ describe('geoparam reproduce uci', () => {
     const result = JSON.parse(out);
     expect(result.lrGrid).toEqual([0.001, 0.003, 0.01, 0.03, 0.1, 0.3]);
     expect(result.lrGrid).toContain(result.datasets.yacht.geometric.lr);
-    expect(journal(dir).filter((r) => r.key.startsWith('grid|'))).toHaveLength(6);
+    expect(journal(dir).filter((r) => r.run.phase === 'grid')).toHaveLength(6);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('explains a missing data directory', async () => {
+  it('checks every data set once before any worker starts', async () => {
     const dir = tmp();
     const { code, err } = await run(['reproduce', 'uci', '--datasets', 'yacht', '--methods', 'sp', '--splits', '1', '--epochs', '5', '--no-figures', '--data-dir', dir, '--out', dir]);
-    expect(code).toBe(0);
-    // The failure is reported per run, never dropped silently.
-    const failures = journal(dir).filter((r) => r.error);
-    expect(failures).toHaveLength(1);
-    expect(failures[0]!.error).toMatch(/is a directory without yacht\.csv/);
-    expect(err).toBe('');
+    expect(code).toBe(2);
+    expect(err).toMatch(/is a directory without yacht\.csv/);
+    expect(fs.existsSync(path.join(dir, 'jobs.jsonl'))).toBe(false);
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, 'a,b\n1,2\n3,x\n');
+    const ragged = await run(['reproduce', 'uci', '--csv', bad, '--methods', 'sp', '--splits', '1', '--epochs', '5', '--no-figures', '--out', dir]);
+    expect(ragged.code).toBe(2);
+    expect(ragged.err).toMatch(/bad\.csv/);
+    expect(fs.existsSync(path.join(dir, 'jobs.jsonl'))).toBe(false);
+    expect((await run(['reproduce', 'uci', '--target', 'y', '--methods', 'sp'])).err).toMatch(/--target must be given only with --csv/);
     expect((await run(['reproduce', 'uci', '--datasets', 'iris'])).err).toMatch(/unknown UCI dataset "iris"/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -135,7 +136,7 @@ describe('geoparam reproduce uci', () => {
     expect(code).toBe(0);
     const result = JSON.parse(out);
     const [name] = Object.keys(result.datasets);
-    expect(name).toBe(`csv:${file}#target`);
+    expect(name).toBe('csv:mine.csv#target');
     expect(result.datasets[name!].geometric.rmse).toHaveLength(2);
     expect(result.datasets[name!].geometric.paper).toBeNull();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -160,12 +161,12 @@ describe('the worker pool', () => {
     }
     if (cudaInstalled) return;
     const failures: string[] = [];
-    const jobs = [1, 2, 3].map((split) => ({ dataset: 'yacht', method: 'standard' as const, split, learningRate: 0.01, seed: 0, epochs: 1, protocol: 'validation' as const, phase: 'final' as const }));
+    const jobs = [1, 2, 3].map((split) => ({ id: String(split) }));
     const outcome = await runPool(jobs, {
       workers: 2,
-      script: path.join(__dirname, '..', 'dist', 'experiments', 'uci-worker.js'),
-      init: { backend: 'cuda' },
-      key: (j) => String(j.split),
+      script: path.join(__dirname, '..', 'dist', 'experiments', 'worker.js'),
+      init: { backend: 'cuda', source: {} },
+      key: (j) => j.id,
       onResult: () => undefined,
       onFailure: (_job, reason) => failures.push(reason),
     });
@@ -175,11 +176,23 @@ describe('the worker pool', () => {
   });
 });
 
-describe('summarize', () => {
-  it('gives the mean and the standard error (sample std / sqrt n)', () => {
-    const { mean, se } = summarize([1, 2, 3, 4]);
-    expect(mean).toBe(2.5);
-    expect(se).toBeCloseTo(Math.sqrt(5 / 3) / 2, 12);
-    expect(summarize([7])).toEqual({ mean: 7, se: 0 });
+describe('failed runs', () => {
+  it('names, counts and excludes a run stopped by a non-finite metric, and exits non-zero', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'huge.csv');
+    // Targets near 1e25: their squares (the monitored MSE) overflow float32.
+    const rows = Array.from({ length: 60 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},${((1 + Math.sin(3 * i)) * 1e25).toExponential(6)}`);
+    fs.writeFileSync(file, ['a,b,y', ...rows].join('\n') + '\n');
+    const { code, out, err } = await run(['reproduce', 'uci', '--csv', file, '--methods', 'sp', '--splits', '2', '--epochs', '3', '--no-figures', '--json', '--workers', '1', '--out', dir]);
+    expect(code).toBe(3);
+    const result = JSON.parse(out);
+    const cell = result.datasets['csv:huge.csv'].standard;
+    expect(cell.failed).toBe(2);
+    expect(cell.rmse).toEqual([]);
+    expect(result.failures).toHaveLength(2);
+    expect(result.failures[0].error).toMatch(/non-finite/);
+    expect(err).toMatch(/2 runs failed/);
+    expect(fs.readFileSync(path.join(dir, 'table.md'), 'utf8')).toMatch(/n\/a \(2 failed\)/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { GeoparamError, type Fingerprint } from '@geoparam/core';
+import type { Fingerprint } from '@geoparam/core';
+import { InterruptedError, type Protocol } from '@geoparam/experiments';
 import type { DataDraw, Dataset } from '@geoparam/datasets';
 import type { Model } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
@@ -20,14 +21,10 @@ import {
 import { METHOD_LABELS } from '../labels';
 import { assertCheckpointMatches, markCheckpoint } from './fingerprints';
 
-export type Protocol = 'validation' | 'paper';
+export type { Protocol };
 
-/** A run stopped by Ctrl-C; its checkpoint and finished methods are on disk for `--resume`. */
-export class InterruptedError extends GeoparamError {
-  constructor(message: string) {
-    super('INTERRUPTED', message);
-  }
-}
+// A run stopped by Ctrl-C; its checkpoint and finished methods are on disk for `--resume`.
+export { InterruptedError };
 
 /** What every paper reproduction takes; `R` is its per-method result. */
 export interface ExperimentOptions<R> {

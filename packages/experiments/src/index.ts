@@ -1,0 +1,17 @@
+export * from './errors';
+export * from './statistics';
+export * from './data';
+export * from './job';
+export * from './plan';
+export * from './records';
+export * from './runner';
+export * from './run-job';
+export { LocalPoolRunner, serveLocalWorker, type LocalPoolOptions } from './local';
+export { runPool, type PoolOptions } from './pool';
+export { writeFileAtomic, writeJson, appendLines } from './atomic';
+export * from './methods';
+export * from './uci/protocol';
+export * from './uci/plan';
+export * from './uci/aggregate';
+export * from './uci/render';
+export { uciFigure } from './uci/figure';

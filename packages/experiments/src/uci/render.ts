@@ -1,0 +1,57 @@
+import * as path from 'node:path';
+import { writeFigure } from '@geoparam/plot';
+import type { ParameterizationName } from '@geoparam/parameterizations';
+import { writeFileAtomic, writeJson } from '../atomic';
+import { methodLabel } from '@geoparam/parameterizations';
+import { describeUciFailure, type UciResults } from './aggregate';
+import { uciFigure } from './figure';
+
+const STACK_LABELS: Record<string, string> = {
+  auto: 'the splits of each data set and method trained stacked where a training split is one batch',
+  all: 'the splits of each data set and method trained stacked',
+  none: 'every run trained on its own',
+};
+
+function fmt(mean: number, se: number): string {
+  if (!Number.isFinite(mean)) return 'n/a';
+  const digits = mean < 0.01 ? 4 : 3;
+  return `${mean.toFixed(digits)}±${se.toFixed(digits)}`;
+}
+
+/** Table 1 as markdown: ours beside the paper's, † outside the paper's mean ± 2 s.e., failed runs counted. */
+export function renderUciMarkdown(results: UciResults, notes: readonly string[] = []): string {
+  const methods = Object.keys(Object.values(results.datasets)[0] ?? {}) as ParameterizationName[];
+  const header = ['dataset', ...methods.flatMap((m) => [`${methodLabel(m)} (ours)`, `${methodLabel(m)} (paper)`])];
+  const rows = Object.entries(results.datasets).map(([dataset, cells]) => [
+    dataset,
+    ...methods.flatMap((m) => {
+      const c = cells[m]!;
+      const ours = `${fmt(c.mean, c.se)}${c.outsidePaper2se ? ' †' : ''}${c.failed ? ` (${c.failed} failed)` : ''}${c.missing ? ` (${c.missing} not run)` : ''}${results.lrGrid ? ` lr ${c.lr}` : ''}`;
+      return [ours, c.paper ? fmt(c.paper[0], c.paper[1]) : '-'];
+    }),
+  ]);
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `Test RMSE, mean ± standard error over ${results.splits} random 80/20 splits (seed ${results.seed}, protocol ${results.protocol}, ${results.epochs} epochs max, ${results.backend}); failed runs are excluded from the means. † ours lies outside the paper's mean ± 2 s.e.`,
+    `${STACK_LABELS[results.stack] ?? results.stack}; one worker alone would have needed ${results.runSeconds.toFixed(0)} s.`,
+    ...notes,
+    ...(results.failures.length ? ['', `${results.failures.length} failed runs:`, ...results.failures.map((f) => `- ${describeUciFailure(f)}`)] : []),
+  ].join('\n');
+}
+
+/** Writes results.json (with `extra`, e.g. wall time), table.md and, with `figures`, uci.svg/png. Every file atomically. */
+export async function writeUciReport(dir: string, results: UciResults, options: { figures: boolean; notes?: readonly string[]; extra?: Record<string, unknown> }): Promise<{ markdown: string; files: string[] }> {
+  const markdown = renderUciMarkdown(results, options.notes);
+  const files = [writeJson(dir, 'results.json', { ...results, ...options.extra })];
+  writeFileAtomic(path.join(dir, 'table.md'), markdown + '\n');
+  files.push(path.join(dir, 'table.md'));
+  if (options.figures) {
+    const methods = Object.keys(Object.values(results.datasets)[0] ?? {}) as ParameterizationName[];
+    await writeFigure(uciFigure(results.datasets, methods), path.join(dir, 'uci'));
+    files.push(path.join(dir, 'uci.svg'));
+  }
+  return { markdown, files };
+}
