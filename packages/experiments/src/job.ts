@@ -47,6 +47,7 @@ export interface MemberRecord<R = unknown, T = unknown> {
   readonly worker?: string;
 }
 
+/** A member's record with the time it was recorded and, when known, the worker that produced it. */
 export function memberRecord<R, T>(member: Member<R>, outcome: { result: T } | { error: string }, worker?: string): MemberRecord<R, T> {
   return { key: member.key, fingerprint: member.fingerprint, run: member.run, ...outcome, at: new Date().toISOString(), ...(worker ? { worker } : {}) };
 }

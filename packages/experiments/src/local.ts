@@ -7,6 +7,7 @@ import { runPool } from './pool';
 import { runJob } from './run-job';
 import type { JobRunner, RunHooks, RunOutcome } from './runner';
 
+/** Options of `LocalPoolRunner`. */
 export interface LocalPoolOptions {
   workers: number;
   /**
@@ -28,6 +29,7 @@ export class LocalPoolRunner implements JobRunner {
     this.description = `${options.workers} worker processes`;
   }
 
+  /** Runs the jobs on fresh worker processes; resolves when every job has an outcome or the signal aborts. */
   run(jobs: readonly Job[], hooks: RunHooks): Promise<RunOutcome> {
     return runPool<Job, MemberRecord[]>([...jobs], {
       workers: this.options.workers,

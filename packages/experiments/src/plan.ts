@@ -2,9 +2,11 @@ import type { Job, Member, MemberRecord } from './job';
 
 /** Recorded member outcomes by key (a journal, a queue's result hash, or a plain Map). */
 export interface RecordLookup {
+  /** The record of a member key, if any. */
   get(key: string): MemberRecord | undefined;
 }
 
+/** A step of a sweep whose members can run together (e.g. a learning-rate grid, then the final runs). */
 export interface Phase<R> {
   readonly name: string;
   readonly description: string;
@@ -19,6 +21,7 @@ export interface Plan<R = unknown, S = unknown> {
   readonly experiment: string;
   readonly settings: S;
   readonly phases: readonly Phase<R>[];
+  /** Groups a phase's members into jobs (one stack group each). */
   jobs(phase: string, members: Member<R>[]): Job<R>[];
 }
 

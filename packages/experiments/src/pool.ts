@@ -1,14 +1,18 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
+/** Options of `runPool`. */
 export interface PoolOptions<J, R> {
   workers: number;
   /** Compiled worker module; it answers `init` with `ready`, and `job` with `result` or `error`. */
   script: string;
   init: Record<string, unknown>;
+  /** A job's identity, to count its attempts. */
   key: (job: J) => string;
   /** Re-runs of a job whose worker died (crash, OOM, kill) before it answered. */
   retries?: number;
+  /** A job's answer. */
   onResult: (job: J, result: R) => void;
+  /** A job that failed or whose workers kept dying. */
   onFailure: (job: J, reason: string) => void;
   signal?: AbortSignal;
 }

@@ -11,6 +11,7 @@ import { appendLines } from './atomic';
 export class RecordSet implements RecordLookup {
   protected readonly byKey = new Map<string, MemberRecord>();
 
+  /** The record of a member key, if any. */
   get(key: string): MemberRecord | undefined {
     return this.byKey.get(key);
   }
@@ -28,6 +29,7 @@ export class RecordSet implements RecordLookup {
     return kept;
   }
 
+  /** Every record kept. */
   all(): MemberRecord[] {
     return [...this.byKey.values()];
   }
@@ -48,6 +50,7 @@ export class Journal extends RecordSet {
     super();
   }
 
+  /** Reads a journal (a missing file is an empty one); torn or foreign lines are skipped. */
   static open(file: string): Journal {
     const journal = new Journal(file);
     if (!fs.existsSync(file)) return journal;

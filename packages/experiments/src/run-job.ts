@@ -4,6 +4,7 @@ import { JobRefusedError } from './errors';
 import { memberRecord, type Job, type MemberRecord } from './job';
 import { trainUciRuns, type StackMode, type UciRun } from './uci/protocol';
 
+/** What a worker brings to `runJob`: its data, build and backend. */
 export interface RunJobContext {
   /** Finds a data set by name and refuses other values than the job's sha256 (`dataResolver`). */
   resolveData(ref: DataRef): Promise<Dataset>;

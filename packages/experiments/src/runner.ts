@@ -4,6 +4,7 @@ import { InterruptedError } from './errors';
 import { pendingJobs, type Plan } from './plan';
 import type { RecordSet } from './records';
 
+/** How a runner reports back while it runs jobs. */
 export interface RunHooks {
   /** A job's member records, as its worker reported them. */
   onRecords(job: Job, records: MemberRecord[]): void;
@@ -12,6 +13,7 @@ export interface RunHooks {
   signal?: AbortSignal;
 }
 
+/** What a runner did with the jobs it was given. */
 export interface RunOutcome {
   completed: number;
   failed: number;
@@ -25,10 +27,13 @@ export interface RunOutcome {
  */
 export interface JobRunner {
   readonly description: string;
+  /** Runs the jobs, reporting each job's records (or failure) through `hooks`. */
   run(jobs: readonly Job[], hooks: RunHooks): Promise<RunOutcome>;
 }
 
+/** Options of `runPlan`. */
 export interface RunPlanOptions {
+  /** Progress lines ("reusing N runs from …", phase sizes). */
   log?: (line: string) => void;
   /** Each record as it is kept (duplicates of an already recorded result are not reported). */
   onRecord?: (record: MemberRecord, progress: { done: number; total: number }) => void;

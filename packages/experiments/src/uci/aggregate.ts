@@ -7,6 +7,7 @@ import { describeSample } from '../statistics';
 import { uciFinalMembers, uciGrid, uciLearningRate, type UciPlan } from './plan';
 import { UCI_PAPER_TABLE, type UciRun, type UciRunResult } from './protocol';
 
+/** One data set × method cell of Table 1. */
 export interface UciCell {
   lr: number;
   /** Test RMSE of every successful split (failed runs excluded). */
@@ -22,6 +23,7 @@ export interface UciCell {
   outsidePaper2se: boolean | null;
 }
 
+/** A failed run, named. */
 export interface UciFailure {
   dataset: string;
   method: ParameterizationName;
@@ -31,6 +33,7 @@ export interface UciFailure {
   error: string;
 }
 
+/** Table 1 and everything needed to read it (`results.json`). */
 export interface UciResults {
   experiment: 'uci';
   backend: string;
@@ -102,6 +105,7 @@ export function aggregateUci(plan: UciPlan, records: RecordLookup): UciResults {
   };
 }
 
+/** One line naming a failed run and why it failed. */
 export function describeUciFailure(f: UciFailure): string {
   return `${f.dataset} ${methodLabel(f.method)} ${f.phase === 'grid' ? `grid lr ${f.learningRate}` : `split ${f.split}`}: ${f.error}`;
 }

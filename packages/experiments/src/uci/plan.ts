@@ -24,6 +24,7 @@ export interface UciSettings {
   buildId: string;
 }
 
+/** A UCI sweep's plan. */
 export type UciPlan = Plan<UciRun, UciSettings>;
 
 function check(settings: UciSettings): void {
@@ -41,6 +42,7 @@ function check(settings: UciSettings): void {
   }
 }
 
+/** The learning-rate grid of a sweep, or null without one. */
 export function uciGrid(settings: UciSettings): readonly number[] | null {
   return settings.lrGrid === true ? UCI_LR_GRID : settings.lrGrid === false ? null : settings.lrGrid;
 }

@@ -21,6 +21,7 @@ export interface UciRun {
   phase: 'grid' | 'final';
 }
 
+/** What one UCI run gives. */
 export interface UciRunResult {
   testRmse: number;
   validationRmse: number;
@@ -37,6 +38,7 @@ export interface UciRunResult {
  */
 export type StackMode = 'auto' | 'all' | 'none';
 
+/** Table 1's batch size. */
 export const UCI_BATCH_SIZE = 1024;
 
 /** Paper Table 1 (test RMSE, mean and standard error over 10 splits). */
@@ -50,12 +52,15 @@ export const UCI_PAPER_TABLE: Record<string, Partial<Record<ParameterizationName
   yacht: { standard: [0.639, 0.063], weightNorm: [0.624, 0.076], batchNorm: [0.777, 0.055], geometric: [0.584, 0.046] },
 };
 
+/** The learning rates `--lr-grid` chooses from. */
 export const UCI_LR_GRID = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3];
 
 /** Seeds are derived as seed × 1000 + split; the planner keeps both in range so this never wraps. */
 export const UCI_MAX_SEED = 2_000_000;
+/** At most this many splits per data set (the derived seeds stay distinct and in range). */
 export const UCI_MAX_SPLITS = 1000;
 
+/** The standardized parts of one split. */
 export interface UciSplit {
   train: Dataset;
   validation: Dataset;
