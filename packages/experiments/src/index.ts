@@ -8,7 +8,6 @@ export * from './runner';
 export * from './run-job';
 export { LocalPoolRunner, serveLocalWorker, type LocalPoolOptions } from './local';
 export { runPool, type PoolOptions } from './pool';
-export { writeFileAtomic, writeJson, appendLines } from './atomic';
 export * from './methods';
 export * from './uci/protocol';
 export * from './uci/plan';

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import type { MemberRecord } from './job';
 import type { RecordLookup } from './plan';
-import { appendLines } from './atomic';
+import { appendJournal, readJournal } from '@geoparam/core/node';
 
 /**
  * Member records by fingerprint key, each recorded once: a result is never replaced (a second
@@ -53,24 +52,15 @@ export class Journal extends RecordSet {
   /** Reads a journal (a missing file is an empty one); torn or foreign lines are skipped. */
   static open(file: string): Journal {
     const journal = new Journal(file);
-    if (!fs.existsSync(file)) return journal;
-    const records: MemberRecord[] = [];
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const parsed: unknown = JSON.parse(line);
-        if (isRecord(parsed)) records.push(parsed);
-      } catch {
-        // A line cut off by a kill mid-write: that run simply runs again.
-      }
-    }
-    RecordSet.prototype.add.call(journal, records);
+    // A line cut off by a kill is dropped (that run simply runs again); any other unreadable line is a typed error.
+    const { records } = readJournal<unknown>(file, `delete ${file} to run every job again`);
+    RecordSet.prototype.add.call(journal, records.filter(isRecord));
     return journal;
   }
 
   override add(records: readonly MemberRecord[]): MemberRecord[] {
     const kept = super.add(records);
-    if (kept.length) appendLines(this.file, kept.map((r) => JSON.stringify(r)));
+    kept.forEach((record) => appendJournal(this.file, record));
     return kept;
   }
 }

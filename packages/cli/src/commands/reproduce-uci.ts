@@ -14,7 +14,6 @@ import {
   resolveMethods,
   runPlan,
   userCsvName,
-  writeJson,
   writeUciReport,
   type Protocol,
   type StackMode,
@@ -24,7 +23,7 @@ import {
 } from '@geoparam/experiments';
 import { methodLabel } from '@geoparam/parameterizations';
 import { describeBackend } from '../backends';
-import { runManifest } from '../experiments/manifest';
+import { runManifest, writeJson } from '../experiments/manifest';
 
 export interface UciOptions {
   datasets: string[];

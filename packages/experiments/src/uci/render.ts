@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { writeFigure } from '@geoparam/plot';
 import type { ParameterizationName } from '@geoparam/parameterizations';
-import { writeFileAtomic, writeJson } from '../atomic';
+import { jsonText, writeFileAtomicSync } from '@geoparam/core/node';
 import { methodLabel } from '@geoparam/parameterizations';
 import { describeUciFailure, type UciResults } from './aggregate';
 import { uciFigure } from './figure';
@@ -45,9 +45,9 @@ export function renderUciMarkdown(results: UciResults, notes: readonly string[] 
 /** Writes results.json (with `extra`, e.g. wall time), table.md and, with `figures`, uci.svg/png. Every file atomically. */
 export async function writeUciReport(dir: string, results: UciResults, options: { figures: boolean; notes?: readonly string[]; extra?: Record<string, unknown> }): Promise<{ markdown: string; files: string[] }> {
   const markdown = renderUciMarkdown(results, options.notes);
-  const files = [writeJson(dir, 'results.json', { ...results, ...options.extra })];
-  writeFileAtomic(path.join(dir, 'table.md'), markdown + '\n');
-  files.push(path.join(dir, 'table.md'));
+  const files = [path.join(dir, 'results.json'), path.join(dir, 'table.md')];
+  writeFileAtomicSync(files[0]!, jsonText({ ...results, ...options.extra }));
+  writeFileAtomicSync(files[1]!, markdown + '\n');
   if (options.figures) {
     const methods = Object.keys(Object.values(results.datasets)[0] ?? {}) as ParameterizationName[];
     await writeFigure(uciFigure(results.datasets, methods), path.join(dir, 'uci'));
