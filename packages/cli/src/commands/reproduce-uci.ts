@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InvalidArgumentError, assertPositiveInteger, buildId, useBackend } from '@geoparam/core';
+import { assertPositiveInteger, buildId, useBackend } from '@geoparam/core';
 import { UCI_PAPER_DATASETS, uciSpec } from '@geoparam/datasets';
 import {
   Journal,
@@ -58,7 +58,6 @@ export function localWorkerScript(): string {
  * writes Table 1. Any failed run makes it exit non-zero.
  */
 export async function runReproduceUci(options: UciOptions, log: (line: string) => void): Promise<void> {
-  if (options.target !== undefined && !options.csv) throw new InvalidArgumentError('--target', options.target, 'given only with --csv');
   const names = options.csv ? [userCsvName(options.csv, options.target)] : options.datasets.map((d) => (d === 'wine' ? 'wine-red' : d));
   if (!options.csv) names.forEach(uciSpec);
   const methods = resolveMethods(options.methods);
