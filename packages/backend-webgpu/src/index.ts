@@ -131,8 +131,10 @@ function register(current: Session): void {
       const features = ['timestamp-query', 'bgra8unorm-storage'].filter((f) => adapter.features.has(f));
       const limits = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup'];
       const device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits: Object.fromEntries(limits.map((l) => [l, adapter.limits[l]])) });
+      // Only the device tfjs uses counts: a device of an earlier, superseded initialization going
+      // away (e.g. collected) must not condemn the live one.
       void device.lost.then((info) => {
-        current.lost = { reason: info.reason, message: info.message };
+        if (current.inUse?.device === device) current.lost = { reason: info.reason, message: info.message };
       });
       current.inUse = { adapter, device };
       const backend = new WebGPUBackend(device, adapter.info);

