@@ -202,14 +202,23 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
     .addOption(new Option('--datasets <list>', `comma-separated (${Object.keys(UCI_DATASETS).join(', ')})`).argParser(parseList).default(UCI_DEFAULTS.datasets).conflicts('csv'))
     .option('--methods <list>', `comma-separated methods (${METHOD_CHOICES})`, parseList, ['sp', 'wn', 'bn', 'gmp'])
     .option('--splits <n>', 'random 80/20 splits per data set (at most 1000)', parsePositiveInteger, 10)
-    .option('--seed <n>', `seed of the splits, initialization and batch order (0 to ${MAX_SEED})`, parseSeed, 0)
+    .option('--seed <n>', `seed of initialization and batch order, and of the splits with --data-draw own (0 to ${MAX_SEED}); reference splits use random_state = split`, parseSeed, 0)
+    .addOption(
+      new Option('--data-draw <source>', "reference: split k = scikit-learn's train_test_split(test_size=0.2, random_state=k) on the reference row order; own: geoparam's SeedStream")
+        .choices(['reference', 'own'])
+        .default('reference'),
+    )
     .addOption(new Option('--backend <name>', 'compute backend of every worker').choices(BACKEND_CHOICES).default('wasm'))
     .addOption(new Option('--data-dir <path>', 'directory with the UCI CSVs (<name>.csv, target last)').conflicts('csv'))
     .option('--csv <file>', 'run the protocol on your own numeric CSV instead of the UCI sets')
     .option('--target <column>', 'with --csv: the target column, by name or 0-based index (default: the last)')
     .option('--out <dir>', 'results.json, table.md, jobs.jsonl (resume journal) and the figure', path.join('geoparam-out', 'uci'))
     .option('--epochs <n>', 'maximum epochs (paper: 5000)', parsePositiveInteger, 5000)
-    .addOption(new Option('--protocol <name>', 'what LR schedule and early stopping watch').choices(['validation', 'paper']).default('validation'))
+    .addOption(
+      new Option('--protocol <name>', 'validation: LR schedule and early stopping watch 20% of the training split; paper: the test split, as the reference (optimistic); refit: validation, then retrain on the whole training split for the best epoch count with the same LR drops')
+        .choices(['validation', 'paper', 'refit'])
+        .default('validation'),
+    )
     .option('--lr-grid', 'choose each learning rate from {0.001, ..., 0.3} on split 0\'s validation split', false)
     .option('--workers <n>', 'worker processes (default: CPU cores)', parsePositiveInteger, UCI_DEFAULTS.workers)
     .addOption(

@@ -105,6 +105,44 @@ describe('geoparam reproduce uci', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('--protocol refit: the validation runs (reused from a validation sweep in the same --out), then a refit phase per run', async () => {
+    const dir = tmp();
+    const validation = await run([...common, '--splits', '2', '--out', dir]);
+    expect(validation.code).toBe(0);
+    const refit = await run([...common, '--splits', '2', '--protocol', 'refit', '--json', '--out', dir]);
+    expect(refit.code).toBe(0);
+    const result = JSON.parse(refit.out);
+    expect(result).toMatchObject({ protocol: 'refit', draw: 'reference', failures: [] });
+    const records = journal(dir) as unknown as { run: { phase: string; split: number; method: string; epochs: number; refit?: { from: string; lrDrops: number[] } }; key: string; result: { bestEpoch?: number; lrDrops?: number[]; epochs: number; testRmse: number } }[];
+    const finals = records.filter((r) => r.run.phase === 'final');
+    const refits = records.filter((r) => r.run.phase === 'refit');
+    expect([finals.length, refits.length]).toEqual([4, 4]);
+    for (const r of refits) {
+      const from = finals.find((f) => f.key === r.run.refit!.from)!;
+      expect(r.run.epochs).toBe(from.result.bestEpoch);
+      expect(r.result.epochs).toBe(from.result.bestEpoch);
+      expect(r.run.refit!.lrDrops).toEqual(from.result.lrDrops!.filter((e) => e < from.result.bestEpoch!));
+    }
+    expect(result.datasets.yacht.geometric.rmse).toEqual(refits.filter((r) => r.run.method === 'geometric').sort((a, b) => a.run.split - b.run.split).map((r) => r.result.testRmse));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.settings).toMatchObject({ protocol: 'refit', draw: 'reference' });
+    expect(manifest.settings.initializations).toMatch(/geoparam's own.*not reproduced/);
+    expect(fs.readFileSync(path.join(dir, 'table.md'), 'utf8')).toMatch(/Protocol refit: .*never watches the test split/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("draws the reference's splits by default, geoparam's own with --data-draw own", async () => {
+    const dirs = [tmp(), tmp()];
+    const reference = await run([...common, '--methods', 'sp', '--splits', '1', '--epochs', '5', '--json', '--out', dirs[0]!]);
+    const own = await run([...common, '--methods', 'sp', '--splits', '1', '--epochs', '5', '--data-draw', 'own', '--json', '--out', dirs[1]!]);
+    expect([reference.code, own.code]).toEqual([0, 0]);
+    expect([JSON.parse(reference.out).draw, JSON.parse(own.out).draw]).toEqual(['reference', 'own']);
+    expect(journal(dirs[0]!)[0]!.key).not.toBe(journal(dirs[1]!)[0]!.key);
+    expect(JSON.parse(reference.out).datasets.yacht.standard.rmse).not.toEqual(JSON.parse(own.out).datasets.yacht.standard.rmse);
+    expect(fs.readFileSync(path.join(dirs[0]!, 'table.md'), 'utf8')).toMatch(/train_test_split\(test_size=0\.2, random_state=k\)/);
+    dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+  });
+
   it('checks every data set once before any worker starts', async () => {
     const dir = tmp();
     const { code, err } = await run(['reproduce', 'uci', '--datasets', 'yacht', '--methods', 'sp', '--splits', '1', '--epochs', '5', '--no-figures', '--data-dir', dir, '--out', dir]);

@@ -14,6 +14,7 @@ const base: UciSettings = {
   seed: 0,
   epochs: 50,
   protocol: 'validation',
+  draw: 'reference',
   lrGrid: false,
   backend: 'wasm',
   stack: 'auto',
@@ -52,6 +53,7 @@ describe('planUci', () => {
       { seed: 1 },
       { epochs: 51 },
       { protocol: 'paper' },
+      { draw: 'own' },
       { backend: 'cpu' },
       { buildId: '0.1.0+def' },
       { data: [{ name: 'yacht', sha256: 'c'.repeat(64) }, base.data[1]!] },
@@ -93,9 +95,70 @@ describe('planUci', () => {
   });
 });
 
+describe('planUci --protocol refit', () => {
+  const settings: UciSettings = { ...base, data: [base.data[0]!], protocol: 'refit', splits: 2 };
+  const done = (m: Member<UciRun>, bestEpoch: number, lrDrops: number[]) =>
+    memberRecord(m, { result: { testRmse: 1, validationRmse: 1, epochs: bestEpoch + 100, bestEpoch, lrDrops, seconds: 1, stacked: true } });
+
+  it('plans refit as a phase after the validation runs, which are the very members of --protocol validation', () => {
+    const plan = planUci(settings);
+    expect(plan.phases.map((p) => [p.name, p.dependsOn])).toEqual([['final', undefined], ['refit', 'final']]);
+    const validation = planUci({ ...settings, protocol: 'validation' });
+    const keys = (p: typeof plan) => pendingJobs(p, p.phases[0]!, new RecordSet()).jobs.flatMap((j) => j.members.map((m) => m.key));
+    expect(keys(plan)).toEqual(keys(validation));
+    // Nothing to refit before the validation runs have results.
+    expect(pendingJobs(plan, plan.phases[1]!, new RecordSet()).total).toBe(0);
+  });
+
+  it('refits each validation run for its best epoch count with the drops before it; keys follow the schedule', () => {
+    const plan = planUci(settings);
+    const records = new RecordSet();
+    const validation = plan.phases[0]!.members(records);
+    expect(validation).toHaveLength(4);
+    records.add(validation.map((m, k) => (k === 3 ? memberRecord(m, { error: 'stopped by a non-finite metric' }) : done(m, 120 + k, [60, 121, 300]))));
+    const refit = pendingJobs(plan, plan.phases[1]!, records);
+    expect(refit.total).toBe(3);
+    const runs = refit.jobs.flatMap((j) => j.members.map((m) => m.run as UciRun));
+    expect(runs.map((r) => [r.phase, r.protocol, r.epochs, r.refit!.lrDrops])).toEqual([
+      ['refit', 'refit', 120, [60]],
+      ['refit', 'refit', 121, [60]],
+      ['refit', 'refit', 122, [60, 121]],
+    ]);
+    expect(runs.map((r) => r.refit!.from)).toEqual(validation.slice(0, 3).map((m) => m.key));
+    // Runs of different lengths stack in one job (each stops at its own epoch).
+    expect(refit.jobs).toHaveLength(2);
+    const refitKeys = refit.jobs.flatMap((j) => j.members.map((m) => m.key));
+    expect(refitKeys.some((k) => validation.some((m) => m.key === k))).toBe(false);
+    // Another best epoch: another refit key.
+    const other = new RecordSet();
+    other.add(validation.map((m) => done(m, 130, [60])));
+    const otherKeys = plan.phases[1]!.members(other).map((m) => m.key);
+    expect(otherKeys.some((k) => refitKeys.includes(k))).toBe(false);
+  });
+
+  it('tables the refit runs; a failed validation run counts as failed, an unrun refit as missing', () => {
+    const plan = planUci(settings);
+    const records = new RecordSet();
+    const validation = plan.phases[0]!.members(records);
+    records.add(validation.map((m, k) => (k === 3 ? memberRecord(m, { error: 'stopped by a non-finite metric' }) : done(m, 120, []))));
+    const [refit0, refit1] = plan.phases[1]!.members(records).filter((m) => m.run.method === 'standard');
+    records.add([memberRecord(refit0!, { result: { testRmse: 0.5, epochs: 120, lrDrops: [], seconds: 1, stacked: false } })]);
+    records.add([memberRecord(refit1!, { error: 'boom' })]);
+    const table = aggregateUci(plan, records);
+    expect(table.protocol).toBe('refit');
+    expect(table.draw).toBe('reference');
+    expect(table.datasets['yacht']!['standard']).toMatchObject({ rmse: [0.5], failed: 1, missing: 0 });
+    expect(table.datasets['yacht']!['geometric']).toMatchObject({ rmse: [], failed: 1, missing: 1 });
+    expect(table.failures.map((f) => [f.phase, f.method, f.split])).toEqual([
+      ['final', 'geometric', 1],
+      ['refit', 'standard', 1],
+    ]);
+  });
+});
+
 describe('records', () => {
   const member = (split: number): Member<UciRun> => {
-    const run: UciRun = { data: { name: 'yacht', sha256: 'a'.repeat(64) }, method: 'standard', split, learningRate: 0.01, seed: 0, epochs: 1, protocol: 'validation', phase: 'final' };
+    const run: UciRun = { data: { name: 'yacht', sha256: 'a'.repeat(64) }, method: 'standard', split, learningRate: 0.01, seed: 0, epochs: 1, protocol: 'validation', draw: 'reference', phase: 'final' };
     const fp = fingerprint({ split });
     return { key: fp.hash, fingerprint: fp, run };
   };

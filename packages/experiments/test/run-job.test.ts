@@ -23,7 +23,7 @@ describe('runJob', () => {
   it('runs the paper protocol on data given from code, and aggregates mean ± s.e.', async () => {
     const source = { dataDir: sharedData('uci') };
     const [yacht] = await prepareData(['yacht'], source);
-    const plan = planUci({ data: [yacht!.ref], methods: ['geometric'], splits: 2, seed: 0, epochs: 3, protocol: 'validation', lrGrid: false, backend: 'cpu', stack: 'all', buildId: 'test' });
+    const plan = planUci({ data: [yacht!.ref], methods: ['geometric'], splits: 2, seed: 0, epochs: 3, protocol: 'validation', draw: 'reference', lrGrid: false, backend: 'cpu', stack: 'all', buildId: 'test' });
     const records = new RecordSet();
     const context = { resolveData: dataResolver(source), buildId: 'test', backend: 'cpu' };
     for (const job of pendingJobs(plan, plan.phases[0]!, records).jobs) records.add(await runJob(job, context));
@@ -39,7 +39,7 @@ describe('runJob', () => {
 
   it('refuses jobs of another build or backend, and data whose values differ, before training', async () => {
     const [yacht] = await prepareData(['yacht'], { dataDir: sharedData('uci') });
-    const plan = planUci({ data: [{ ...yacht!.ref, sha256: '0'.repeat(64) }], methods: ['standard'], splits: 1, seed: 0, epochs: 1, protocol: 'validation', lrGrid: false, backend: 'cpu', stack: 'auto', buildId: 'A' });
+    const plan = planUci({ data: [{ ...yacht!.ref, sha256: '0'.repeat(64) }], methods: ['standard'], splits: 1, seed: 0, epochs: 1, protocol: 'validation', draw: 'reference', lrGrid: false, backend: 'cpu', stack: 'auto', buildId: 'A' });
     const [job] = pendingJobs(plan, plan.phases[0]!, new RecordSet()).jobs;
     const resolveData = dataResolver({ dataDir: sharedData('uci') });
     await expect(runJob(job!, { resolveData, buildId: 'B', backend: 'cpu' })).rejects.toThrow(JobRefusedError);

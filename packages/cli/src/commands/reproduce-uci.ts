@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertPositiveInteger, buildId, useBackend } from '@geoparam/core';
-import { UCI_PAPER_DATASETS, uciSpec } from '@geoparam/datasets';
+import { UCI_PAPER_DATASETS, assertDataDraw, uciSpec, type DataDraw } from '@geoparam/datasets';
 import {
   Journal,
   LocalPoolRunner,
@@ -15,7 +15,7 @@ import {
   runPlan,
   userCsvName,
   writeUciReport,
-  type Protocol,
+  type UciProtocol,
   type StackMode,
   type UciRun,
   type UciRunResult,
@@ -37,7 +37,9 @@ export interface UciOptions {
   dataDir?: string;
   out: string;
   epochs: number;
-  protocol: Protocol;
+  protocol: UciProtocol;
+  /** reference: split k is scikit-learn's train_test_split(test_size=0.2, random_state=k) on the reference row order; own: SeedStream. */
+  dataDraw: DataDraw;
   lrGrid: boolean;
   workers: number;
   /** Train the splits (and grid learning rates) of each data set and method as one stacked computation: always, never, or where a training split is one batch. */
@@ -62,6 +64,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   if (!options.csv) names.forEach(uciSpec);
   const methods = resolveMethods(options.methods);
   assertPositiveInteger('workers', options.workers);
+  assertDataDraw('dataDraw', options.dataDraw);
   const say = options.json ? () => undefined : log;
   const backend = await useBackend(options.backend);
   const source = { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.csv ? { files: { [names[0]!]: path.resolve(options.csv) } } : {}) };
@@ -73,6 +76,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     seed: options.seed,
     epochs: options.epochs,
     protocol: options.protocol,
+    draw: options.dataDraw,
     lrGrid: options.lrGrid,
     backend: backend.name,
     stack: options.stack,
@@ -81,11 +85,8 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   const plan = planUci(settings);
   const runner = new LocalPoolRunner({ workers: options.workers, script: localWorkerScript(), backend: options.backend, source });
   say(`geoparam reproduce uci: ${names.join(', ')} × ${methods.map(methodLabel).join(', ')} × ${options.splits} splits, ${runner.description}, stack ${options.stack}, backend ${describeBackend(backend)}`);
-  say(
-    options.protocol === 'paper'
-      ? 'protocol paper: LR schedule and early stopping watch the TEST split, as the reference code does (optimistic)'
-      : 'protocol validation: LR schedule and early stopping watch 20% of the training part, held out',
-  );
+  say(PROTOCOL_LINES[options.protocol]);
+  say(`data draw ${options.dataDraw}: ${DRAW_LINES[options.dataDraw]}; ${INIT_NOTE}`);
 
   fs.mkdirSync(options.out, { recursive: true });
   const journalFile = path.join(options.out, 'jobs.jsonl');
@@ -119,7 +120,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     notes: [`Wall time ${wallSeconds.toFixed(0)} s with ${runner.description}.`],
     extra: { workers: options.workers, wallSeconds },
   });
-  writeJson(options.out, 'manifest.json', runManifest(backend, { ...settings, datasets: names, workers: options.workers }));
+  writeJson(options.out, 'manifest.json', runManifest(backend, { ...settings, datasets: names, workers: options.workers, dataDrawNote: DRAW_LINES[options.dataDraw], initializations: INIT_NOTE }));
   if (options.json) log(JSON.stringify({ ...results, workers: options.workers, wallSeconds }, null, 2));
   else {
     say('');
@@ -128,6 +129,19 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   }
   if (results.failures.length) throw new RunsFailedError(results.failures.map(describeUciFailure), path.join(options.out, 'results.json'));
 }
+
+const PROTOCOL_LINES: Record<UciProtocol, string> = {
+  paper: 'protocol paper: LR schedule and early stopping watch the TEST split, as the reference code does (optimistic)',
+  validation: 'protocol validation: LR schedule and early stopping watch 20% of the training part, held out',
+  refit: 'protocol refit: the validation runs first, then each retrained from the same initialization on the whole training split for its best epoch count with its LR drops (the test split is never watched)',
+};
+
+const DRAW_LINES: Record<DataDraw, string> = {
+  reference: "split k is scikit-learn's train_test_split(test_size=0.2, random_state=k) on the reference code's row order (the validation part likewise from the training rows)",
+  own: "splits from geoparam's SeedStream, seeded by (seed, split)",
+};
+
+const INIT_NOTE = "network initializations and batch order are geoparam's own, seeded by seed × 1000 + split: TensorFlow's op-level RNG of the reference is not reproduced";
 
 export const UCI_DEFAULTS = {
   datasets: UCI_PAPER_DATASETS,

@@ -4,7 +4,7 @@ import type { MemberRecord } from '../job';
 import { methodLabel } from '@geoparam/parameterizations';
 import type { RecordLookup } from '../plan';
 import { describeSample } from '../statistics';
-import { uciFinalMembers, uciGrid, uciLearningRate, type UciPlan } from './plan';
+import { uciGrid, uciLearningRate, uciRefitMembers, uciTableRecords, type UciPlan } from './plan';
 import { UCI_PAPER_TABLE, type UciRun, type UciRunResult } from './protocol';
 
 /** One data set × method cell of Table 1. */
@@ -40,6 +40,8 @@ export interface UciResults {
   buildId: string;
   seed: number;
   protocol: string;
+  /** How the 80/20 splits were drawn (`reference`: scikit-learn's `train_test_split(random_state=split)`; `own`: SeedStream). */
+  draw: string;
   splits: number;
   epochs: number;
   lrGrid: readonly number[] | null;
@@ -63,15 +65,18 @@ export function aggregateUci(plan: UciPlan, records: RecordLookup): UciResults {
     if (record.result !== undefined) runSeconds += (record.result as UciRunResult).seconds;
     else failures.push({ dataset: run.data.name, method: run.method, phase: run.phase, split: run.split, learningRate: run.learningRate, error: record.error ?? 'unknown error' });
   };
-  for (const phase of plan.phases.filter((p) => p.name !== 'final')) phase.members(records).forEach((m) => note(records.get(m.key)));
-  const final = uciFinalMembers(plan, records);
+  for (const phase of plan.phases.filter((p) => p.name === 'grid')) phase.members(records).forEach((m) => note(records.get(m.key)));
+  const table = uciTableRecords(plan, records);
+  // Every `final` run counts (under refit: the validation runs too), and every refit run.
+  const final = plan.phases.find((p) => p.name === 'final')!.members(records);
   final.forEach((m) => note(records.get(m.key)));
+  uciRefitMembers(plan, records).forEach((m) => note(records.get(m.key)));
 
   const datasets: UciResults['datasets'] = {};
   for (const data of s.data) {
     datasets[data.name] = {};
     for (const method of s.methods) {
-      const runs = final.filter((m) => m.run.data.name === data.name && m.run.method === method).map((m) => records.get(m.key));
+      const runs = table.filter((t) => t.run.data.name === data.name && t.run.method === method).map((t) => t.record);
       const ok = runs.map((r) => r?.result as UciRunResult | undefined).filter((r): r is UciRunResult => r !== undefined);
       const { mean, se } = describeSample(ok.map((r) => r.testRmse));
       const stats = { mean, se };
@@ -94,6 +99,7 @@ export function aggregateUci(plan: UciPlan, records: RecordLookup): UciResults {
     buildId: s.buildId,
     seed: s.seed,
     protocol: s.protocol,
+    draw: s.draw,
     splits: s.splits,
     epochs: s.epochs,
     lrGrid: uciGrid(s),
@@ -107,5 +113,5 @@ export function aggregateUci(plan: UciPlan, records: RecordLookup): UciResults {
 
 /** One line naming a failed run and why it failed. */
 export function describeUciFailure(f: UciFailure): string {
-  return `${f.dataset} ${methodLabel(f.method)} ${f.phase === 'grid' ? `grid lr ${f.learningRate}` : `split ${f.split}`}: ${f.error}`;
+  return `${f.dataset} ${methodLabel(f.method)} ${f.phase === 'grid' ? `grid lr ${f.learningRate}` : `${f.phase === 'refit' ? 'refit ' : ''}split ${f.split}`}: ${f.error}`;
 }

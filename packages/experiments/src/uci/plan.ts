@@ -1,11 +1,12 @@
 import { InvalidArgumentError, fingerprint, sha256Hex } from '@geoparam/core';
+import { assertDataDraw, type DataDraw } from '@geoparam/datasets';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import type { DataRef } from '../data';
-import type { Job, Member } from '../job';
+import type { Job, Member, MemberRecord } from '../job';
 import { methodLabel } from '@geoparam/parameterizations';
 import { paperLearningRate } from '../methods';
 import type { Plan, RecordLookup } from '../plan';
-import { UCI_LR_GRID, UCI_MAX_SEED, UCI_MAX_SPLITS, uciStackGroup, type Protocol, type StackMode, type UciRun, type UciRunResult } from './protocol';
+import { UCI_LR_GRID, UCI_MAX_SEED, UCI_MAX_SPLITS, uciStackGroup, type StackMode, type UciProtocol, type UciRun, type UciRunResult } from './protocol';
 
 /** Everything that defines a UCI sweep. */
 export interface UciSettings {
@@ -15,7 +16,9 @@ export interface UciSettings {
   splits: number;
   seed: number;
   epochs: number;
-  protocol: Protocol;
+  protocol: UciProtocol;
+  /** How splits are drawn: `reference` = scikit-learn's `train_test_split(test_size=0.2, random_state=split)` on the reference row order; `own` = SeedStream(seed, split). */
+  draw: DataDraw;
   /** Choose each learning rate on split 0's validation split from these (`true`: the paper's grid); otherwise the paper's rates. */
   lrGrid: boolean | readonly number[];
   backend: string;
@@ -36,6 +39,8 @@ function check(settings: UciSettings): void {
   integer('seed', settings.seed, 0, UCI_MAX_SEED);
   integer('epochs', settings.epochs, 1, 1_000_000);
   if (settings.data.length === 0) throw new InvalidArgumentError('datasets', [], 'at least one data set');
+  assertDataDraw('draw', settings.draw);
+  if (!['validation', 'paper', 'refit'].includes(settings.protocol)) throw new InvalidArgumentError('protocol', settings.protocol, 'one of validation, paper, refit');
   if (settings.methods.length === 0) throw new InvalidArgumentError('methods', [], 'at least one method');
   if (Array.isArray(settings.lrGrid) && (settings.lrGrid.length === 0 || settings.lrGrid.some((lr) => !(lr > 0) || !Number.isFinite(lr)))) {
     throw new InvalidArgumentError('lrGrid', settings.lrGrid, 'positive finite learning rates');
@@ -59,6 +64,8 @@ function member(settings: UciSettings, run: UciRun): Member<UciRun> {
     seed: run.seed,
     epochs: run.epochs,
     protocol: run.protocol,
+    draw: run.draw,
+    ...(run.refit ? { refitFrom: run.refit.from, lrDrops: run.refit.lrDrops } : {}),
     backend: settings.backend,
     buildId: settings.buildId,
   });
@@ -66,7 +73,7 @@ function member(settings: UciSettings, run: UciRun): Member<UciRun> {
 }
 
 /** Groups members into jobs: one per stack group (or one per run without stacking), larger data sets first. */
-function jobsOf(settings: UciSettings, phase: 'grid' | 'final', members: Member<UciRun>[]): Job<UciRun>[] {
+function jobsOf(settings: UciSettings, phase: UciRun['phase'], members: Member<UciRun>[]): Job<UciRun>[] {
   const groups = new Map<string, Member<UciRun>[]>();
   members.forEach((m) => {
     const group = settings.stack === 'none' ? m.key : uciStackGroup(m.run);
@@ -84,7 +91,7 @@ function jobsOf(settings: UciSettings, phase: 'grid' | 'final', members: Member<
         key,
         id: sha256Hex(key),
         phase,
-        label: `${phase} ${run.data.name} ${methodLabel(run.method)} split${splits.length > 1 ? 's' : ''} ${[...new Set(splits)].join(',')}${phase === 'grid' ? ` lr ${group.map((m) => m.run.learningRate).join(',')}` : ''}`,
+        label: `${phase} ${run.data.name} ${methodLabel(run.method)} split${splits.length > 1 ? 's' : ''} ${[...new Set(splits)].join(',')}${phase === 'grid' ? ` lr ${group.map((m) => m.run.learningRate).join(',')}` : ''}${phase === 'refit' ? ` epochs ${group.map((m) => m.run.epochs).join(',')}` : ''}`,
         backend: settings.backend,
         buildId: settings.buildId,
         data: [run.data],
@@ -98,7 +105,7 @@ function gridMembers(settings: UciSettings): Member<UciRun>[] {
   const grid = uciGrid(settings) ?? [];
   return settings.data.flatMap((data) =>
     settings.methods.flatMap((method) =>
-      grid.map((learningRate) => member(settings, { data: { name: data.name, sha256: data.sha256 }, method, split: 0, learningRate, seed: settings.seed, epochs: settings.epochs, protocol: settings.protocol, phase: 'grid' })),
+      grid.map((learningRate) => member(settings, { data: { name: data.name, sha256: data.sha256 }, method, split: 0, learningRate, seed: settings.seed, epochs: settings.epochs, protocol: validationProtocol(settings), draw: settings.draw, phase: 'grid' })),
     ),
   );
 }
@@ -113,28 +120,63 @@ export function uciLearningRate(plan: UciPlan, records: RecordLookup, dataName: 
   const scored = gridMembers(plan.settings)
     .filter((m) => m.run.data.name === dataName && m.run.method === method)
     .map((m) => ({ lr: m.run.learningRate, result: records.get(m.key)?.result as UciRunResult | undefined }))
-    .filter((s): s is { lr: number; result: UciRunResult } => s.result !== undefined && Number.isFinite(s.result.validationRmse))
-    .sort((a, b) => a.result.validationRmse - b.result.validationRmse);
+    .map((s) => ({ lr: s.lr, rmse: s.result?.validationRmse }))
+    .filter((s): s is { lr: number; rmse: number } => s.rmse !== undefined && Number.isFinite(s.rmse))
+    .sort((a, b) => a.rmse - b.rmse);
   return scored[0]?.lr ?? paperLearningRate(method);
 }
 
-/** The Table 1 runs: every data set × method × split, at the learning rates chosen so far. */
+/** The protocol a sweep's grid and `final` runs follow: a refit's are validation runs (the very members of `--protocol validation`). */
+function validationProtocol(settings: UciSettings): UciProtocol {
+  return settings.protocol === 'refit' ? 'validation' : settings.protocol;
+}
+
+/** The Table 1 runs (under refit: the validation runs it repeats): every data set × method × split, at the learning rates chosen so far. */
 export function uciFinalMembers(plan: UciPlan, records: RecordLookup): Member<UciRun>[] {
   const s = plan.settings;
   return s.data.flatMap((data) =>
     s.methods.flatMap((method) => {
       const learningRate = uciLearningRate(plan, records, data.name, method);
       return Array.from({ length: s.splits }, (_, split) =>
-        member(s, { data: { name: data.name, sha256: data.sha256 }, method, split, learningRate, seed: s.seed, epochs: s.epochs, protocol: s.protocol, phase: 'final' }),
+        member(s, { data: { name: data.name, sha256: data.sha256 }, method, split, learningRate, seed: s.seed, epochs: s.epochs, protocol: validationProtocol(s), draw: s.draw, phase: 'final' }),
       );
     }),
   );
 }
 
 /**
+ * The refit runs of a refit sweep: one per validation run with a result, from the same
+ * initialization on the whole training split for the validation run's best number of epochs,
+ * with its learning-rate drops (those before that epoch).
+ */
+export function uciRefitMembers(plan: UciPlan, records: RecordLookup): Member<UciRun>[] {
+  if (plan.settings.protocol !== 'refit') return [];
+  return uciFinalMembers(plan, records).flatMap((validation) => {
+    const result = records.get(validation.key)?.result as UciRunResult | undefined;
+    if (!result || result.bestEpoch === undefined) return [];
+    const epochs = result.bestEpoch;
+    const lrDrops = (result.lrDrops ?? []).filter((e) => e < epochs);
+    return [member(plan.settings, { ...validation.run, protocol: 'refit', phase: 'refit', epochs, refit: { from: validation.key, lrDrops } })];
+  });
+}
+
+/**
+ * The record behind each Table 1 entry (data set × method × split): the `final` run's; under
+ * refit the refit run's, or the validation run's while that failed or has not run (no refit then).
+ */
+export function uciTableRecords(plan: UciPlan, records: RecordLookup): { run: UciRun; record: MemberRecord | undefined }[] {
+  const refits = new Map(uciRefitMembers(plan, records).map((m) => [m.run.refit!.from, m]));
+  return uciFinalMembers(plan, records).map((validation) => {
+    const chosen = plan.settings.protocol === 'refit' ? (refits.get(validation.key) ?? validation) : validation;
+    return { run: chosen.run, record: records.get(chosen.key) };
+  });
+}
+
+/**
  * The jobs of a UCI sweep, in phases: with a learning-rate grid, `grid` (split 0 at every rate)
- * first, then `final`, whose learning rates depend on the grid's results. Deterministic: the same
- * settings give the same jobs, keys and ids.
+ * first, then `final`, whose learning rates depend on the grid's results; under refit, then
+ * `refit`, whose epochs and drops depend on the `final` (validation) runs. Deterministic: the
+ * same settings and records give the same jobs, keys and ids.
  */
 export function planUci(settings: UciSettings): UciPlan {
   check(settings);
@@ -145,12 +187,15 @@ export function planUci(settings: UciSettings): UciPlan {
       ...(uciGrid(settings) ? [{ name: 'grid', description: 'learning-rate grid (split 0, validation split)', members: () => gridMembers(settings) }] : []),
       {
         name: 'final',
-        description: 'Table 1 runs',
+        description: settings.protocol === 'refit' ? 'validation runs (best epoch and LR drops for the refit)' : 'Table 1 runs',
         ...(uciGrid(settings) ? { dependsOn: 'grid' } : {}),
         members: (records: RecordLookup) => uciFinalMembers(plan, records),
       },
+      ...(settings.protocol === 'refit'
+        ? [{ name: 'refit', description: 'refit runs (whole training split, the validation runs\' best epochs and LR drops)', dependsOn: 'final', members: (records: RecordLookup) => uciRefitMembers(plan, records) }]
+        : []),
     ],
-    jobs: (phase, members) => jobsOf(settings, phase as 'grid' | 'final', members as Member<UciRun>[]),
+    jobs: (phase, members) => jobsOf(settings, phase as UciRun['phase'], members as Member<UciRun>[]),
   };
   return plan;
 }

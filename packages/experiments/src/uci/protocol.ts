@@ -1,12 +1,19 @@
-import { SeedStream } from '@geoparam/core';
-import { Standardizer, carveValidation, trainTestSplit, type Dataset } from '@geoparam/datasets';
+import { GeoparamError, InvalidArgumentError, SeedStream } from '@geoparam/core';
+import { Standardizer, carveValidation, sklearnTrainTestSplit, take, trainTestSplit, uciReferenceSplit, type DataDraw, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import { methodFacts, type ParameterizationName } from '@geoparam/parameterizations';
-import { EarlyStopping, ReduceLROnPlateau, evaluate, fit, fitStacked, type Callback, type FitOptions, type History, type StackedFitOptions } from '@geoparam/trainer';
+import { Callback, EarlyStopping, ReduceLROnPlateau, StepDecay, evaluate, fit, fitStacked, type FitOptions, type History, type StackedFitOptions } from '@geoparam/trainer';
 import type { DataRef } from '../data';
 
 /** What LR schedule and early stopping watch: 20% of the training part (`validation`) or, as the reference code does, the test split (`paper`). */
 export type Protocol = 'validation' | 'paper';
+
+/**
+ * Table 1's protocols: `validation` and `paper` as `Protocol`; `refit` runs the validation
+ * protocol, then retrains from the same initialization on the whole training split for the
+ * validation run's best number of epochs with its learning-rate drops (the test split is never watched).
+ */
+export type UciProtocol = Protocol | 'refit';
 
 /** One training run of the Table 1 protocol. */
 export interface UciRun {
@@ -15,17 +22,29 @@ export interface UciRun {
   split: number;
   learningRate: number;
   seed: number;
+  /** The most epochs (a refit run: exactly this many, the validation run's best). */
   epochs: number;
-  protocol: Protocol;
-  /** `grid`: split 0 only, to choose the learning rate on the validation split; `final`: a Table 1 run. */
-  phase: 'grid' | 'final';
+  /** A refit's validation runs are `validation` runs (the same members as `--protocol validation`). */
+  protocol: UciProtocol;
+  /** How the 80/20 split (and the validation carve) is drawn: the reference's `train_test_split(random_state=split)` or our SeedStream. */
+  draw: DataDraw;
+  /** `grid`: split 0 only, to choose the learning rate on the validation split; `final`: a Table 1 run (under refit: its validation run); `refit`: retrained on the whole training split. */
+  phase: 'grid' | 'final' | 'refit';
+  /** A refit run: the validation run it repeats (member key) and the epochs after which its learning rate dropped ×0.1. */
+  refit?: { from: string; lrDrops: number[] };
 }
 
 /** What one UCI run gives. */
 export interface UciRunResult {
   testRmse: number;
-  validationRmse: number;
+  /** Absent for a refit run, which has no validation split. */
+  validationRmse?: number;
+  /** Epochs trained. */
   epochs: number;
+  /** Runs that watch a validation score: the epoch (1-based) of the best one, whose weights the run returns. */
+  bestEpoch?: number;
+  /** Runs with a plateau schedule: the epochs (1-based) after which the learning rate dropped ×0.1. */
+  lrDrops?: number[];
   seconds: number;
   /** Trained in a stack with the other runs of its group (`fitStacked`), not on its own. */
   stacked: boolean;
@@ -60,45 +79,128 @@ export const UCI_MAX_SEED = 2_000_000;
 /** At most this many splits per data set (the derived seeds stay distinct and in range). */
 export const UCI_MAX_SPLITS = 1000;
 
-/** The standardized parts of one split. */
+/** The standardized parts of one split (a refit run has no validation part: it trains on the whole training split). */
 export interface UciSplit {
   train: Dataset;
-  validation: Dataset;
+  validation: Dataset | null;
   test: Dataset;
+}
+
+/** Something read the test split of a run that must not see it before its final evaluation. */
+export class TestSplitReadError extends GeoparamError {
+  constructor(what: string, property: string) {
+    super('TEST_SPLIT_READ', `${what} read the test split (${property}) before its final evaluation; only the paper protocol may watch it`);
+  }
+}
+
+/**
+ * The test split of a run that must not look at it while it trains: every read of the returned
+ * dataset throws `TestSplitReadError` until `open()`, which the final evaluation calls. Any
+ * schedule, stopping rule or refit that peeked would fail the run instead of passing silently.
+ */
+export function sealTestSplit(test: Dataset, what: string): { data: Dataset; open(): Dataset } {
+  let sealed = true;
+  const data = new Proxy(test, {
+    get(target, property, receiver) {
+      if (sealed) throw new TestSplitReadError(what, String(property));
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
+  return {
+    data,
+    open: () => {
+      sealed = false;
+      return data;
+    },
+  };
 }
 
 function runSeed(run: Pick<UciRun, 'seed' | 'split'>): number {
   return run.seed * 1000 + run.split;
 }
 
-/** The split's seed depends only on (seed, split), so every method sees the same 80/20 split. */
+/**
+ * Row indices of a run's 80/20 split. `reference`: scikit-learn's `train_test_split(test_size=0.2,
+ * random_state=split)` on the rows in the reference code's order (a user's CSV: file order), the
+ * same for every seed; `own`: our SeedStream, seeded by (seed, split).
+ */
+function splitIndices(full: Dataset, run: Pick<UciRun, 'data' | 'seed' | 'split' | 'draw'>): { train: Int32Array; test: Int32Array } | null {
+  if (run.draw === 'own') return null;
+  if (run.data.name.startsWith('csv:')) return sklearnTrainTestSplit(full.numExamples, { testSize: 0.2, randomState: run.split });
+  const indices = uciReferenceSplit(run.data.name, run.split);
+  const rows = indices.train.length + indices.test.length;
+  if (rows !== full.numExamples) throw new InvalidArgumentError(`${run.data.name} rows`, full.numExamples, `the ${rows} rows the reference order of ${run.data.name} has`);
+  return indices;
+}
+
+/** The split's seeds depend only on (seed, split), so every method sees the same 80/20 split. */
 function splitSeeds(run: Pick<UciRun, 'seed' | 'split'>): { split: number; carve: number } {
   const s = new SeedStream(runSeed(run));
   return { split: s.next(), carve: s.next() };
 }
 
-/** Train/validation/test parts of one run, standardized on the training part. */
-export function prepareUciSplit(full: Dataset, run: Pick<UciRun, 'seed' | 'split' | 'protocol' | 'phase'>): UciSplit {
+/**
+ * Train/validation/test parts of one run, standardized on the part it trains on. The validation
+ * part is 20% of the training split (drawn like the split: `train_test_split(test_size=0.2,
+ * random_state=split)` of the training rows, or SeedStream); the paper protocol watches the test
+ * split instead, and a refit run trains on the whole training split without one.
+ */
+export function prepareUciSplit(full: Dataset, run: Pick<UciRun, 'data' | 'seed' | 'split' | 'protocol' | 'phase' | 'draw'>): UciSplit {
   const seeds = splitSeeds(run);
-  const { train: trainAll, test } = trainTestSplit(full, { testFraction: 0.2, seed: seeds.split });
+  const reference = splitIndices(full, run);
+  const { train: trainAll, test } = reference ? { train: take(full, reference.train), test: take(full, reference.test) } : trainTestSplit(full, { testFraction: 0.2, seed: seeds.split });
+  if (run.phase === 'refit') {
+    const standardizer = Standardizer.fit(trainAll);
+    return { train: standardizer.transform(trainAll), validation: null, test: standardizer.transform(test) };
+  }
   // The grid search never looks at the test split, whatever the protocol.
-  const carve = run.protocol === 'validation' || run.phase === 'grid';
-  const { train, validation } = carve ? carveValidation(trainAll, { validationFraction: 0.2, seed: seeds.carve }) : { train: trainAll, validation: test };
-  const standardizer = Standardizer.fit(train);
-  return { train: standardizer.transform(train), validation: standardizer.transform(validation), test: standardizer.transform(test) };
+  const carve = run.protocol !== 'paper' || run.phase === 'grid';
+  let parts: { train: Dataset; validation: Dataset };
+  if (!carve) parts = { train: trainAll, validation: test };
+  else if (reference) {
+    const inner = sklearnTrainTestSplit(trainAll.numExamples, { testSize: 0.2, randomState: run.split });
+    parts = { train: take(trainAll, inner.train), validation: take(trainAll, inner.test) };
+  } else parts = carveValidation(trainAll, { validationFraction: 0.2, seed: seeds.carve });
+  const standardizer = Standardizer.fit(parts.train);
+  return { train: standardizer.transform(parts.train), validation: standardizer.transform(parts.validation), test: standardizer.transform(test) };
 }
 
 /**
  * Table 1's protocol: inputs standardized on the training part, one hidden layer of 100 ReLU
  * units, MAE, Adam, batch 1024, reduce-LR (x0.1, patience 50) and early stopping (patience 100,
  * best weights) on validation MSE. As in the reference code, WN also weight-normalizes the output layer.
+ * A refit run watches nothing: it trains its given epochs with its given drops, monitoring its training loss only for fit's non-finite safety net.
  */
-function training(epochs: number, learningRate: number): StackedFitOptions & FitOptions {
-  return { epochs, batchSize: UCI_BATCH_SIZE, loss: 'mae', metrics: ['mse'], monitor: 'val_mse', optimizer: { name: 'adam', learningRate } };
+function training(run: UciRun, epochs: number): StackedFitOptions & FitOptions {
+  return { epochs, batchSize: UCI_BATCH_SIZE, loss: 'mae', metrics: ['mse'], monitor: run.phase === 'refit' ? 'loss' : 'val_mse', optimizer: { name: 'adam', learningRate: run.learningRate } };
 }
 
-function schedule(): Callback[] {
-  return [new ReduceLROnPlateau({ monitor: 'val_mse', factor: 0.1, patience: 50 }), new EarlyStopping({ monitor: 'val_mse', patience: 100, restoreBestWeights: true })];
+/** Ends a (stacked) member's training after exactly `epochs` epochs. */
+class StopAfter extends Callback {
+  constructor(private readonly epochs: number) {
+    super();
+  }
+
+  override onEpochEnd(epoch: number): void {
+    if (epoch + 1 >= this.epochs) this.context.stop('callback', `refit: trained the ${this.epochs} epochs of the validation run's best`);
+  }
+}
+
+/** A run's schedule; `read` gives what the validation run records for its refit (best epoch, LR drops). */
+function schedule(run: UciRun, history: () => History | undefined): { callbacks: Callback[]; read(): Pick<UciRunResult, 'bestEpoch' | 'lrDrops'> } {
+  if (run.phase === 'refit') {
+    return { callbacks: [new StepDecay({ boundaries: run.refit?.lrDrops ?? [] }), new StopAfter(run.epochs)], read: () => ({}) };
+  }
+  const plateau = new ReduceLROnPlateau({ monitor: 'val_mse', factor: 0.1, patience: 50 });
+  const early = new EarlyStopping({ monitor: 'val_mse', patience: 100, restoreBestWeights: true });
+  return {
+    callbacks: [plateau, early],
+    read: () => {
+      // The epoch EarlyStopping kept: the first whose monitored value equals its best.
+      const best = history()?.history['val_mse']?.indexOf(early.bestValue) ?? -1;
+      return { ...(best >= 0 ? { bestEpoch: best + 1 } : {}), lrDrops: plateau.reductions.map((r) => r.epoch + 1) };
+    },
+  };
 }
 
 function runModel(run: UciRun, inputDim: number) {
@@ -114,30 +216,28 @@ function runModel(run: UciRun, inputDim: number) {
 /** A run's outcome: its result, or why it failed (a run stopped by a non-finite metric is a failure, never a number to average). */
 export type UciOutcome = { result: UciRunResult } | { error: string };
 
-async function outcome(model: ReturnType<typeof mlp>, data: UciSplit, history: History, seconds: number, stacked: boolean): Promise<UciOutcome> {
+/** The test split as a run sees it while training: sealed unless its protocol watches it (`paper`). */
+function guardTest(run: UciRun, data: UciSplit): { split: UciSplit; open(): Dataset } {
+  if (run.protocol === 'paper' && run.phase !== 'grid') return { split: data, open: () => data.test };
+  const seal = sealTestSplit(data.test, `${run.phase} run ${run.data.name} ${run.method} split ${run.split}`);
+  return { split: { ...data, test: seal.data }, open: seal.open };
+}
+
+async function outcome(model: ReturnType<typeof mlp>, run: UciRun, data: UciSplit, openTest: () => Dataset, history: History, extra: Pick<UciRunResult, 'bestEpoch' | 'lrDrops'>, seconds: number, stacked: boolean): Promise<UciOutcome> {
   if (history.stopReason === 'nonFinite') return { error: `stopped by a non-finite metric: ${history.message ?? 'NaN'}` };
-  const testRmse = (await evaluate(model, data.test, { metrics: ['rmse'] }))['rmse']!;
-  const validationRmse = (await evaluate(model, data.validation, { metrics: ['rmse'] }))['rmse']!;
-  if (!Number.isFinite(testRmse) || !Number.isFinite(validationRmse)) {
-    return { error: `non-finite RMSE after training (test ${testRmse}, validation ${validationRmse})` };
+  const validationRmse = data.validation ? (await evaluate(model, data.validation, { metrics: ['rmse'] }))['rmse']! : undefined;
+  // The final evaluation: the only moment a validation or refit run reads its test split.
+  const testRmse = (await evaluate(model, openTest(), { metrics: ['rmse'] }))['rmse']!;
+  if (!Number.isFinite(testRmse) || (validationRmse !== undefined && !Number.isFinite(validationRmse))) {
+    return { error: `non-finite RMSE after training (test ${testRmse}${validationRmse !== undefined ? `, validation ${validationRmse}` : ''})` };
   }
-  return { result: { testRmse, validationRmse, epochs: history.epoch.length, seconds, stacked } };
+  const recorded = run.phase === 'refit' ? { lrDrops: run.refit?.lrDrops ?? [] } : extra;
+  return { result: { testRmse, ...(validationRmse !== undefined ? { validationRmse } : {}), epochs: history.epoch.length, ...recorded, seconds, stacked } };
 }
 
-async function trainAlone(run: UciRun, data: UciSplit): Promise<UciOutcome> {
-  const started = performance.now();
-  const model = runModel(run, data.train.numFeatures);
-  try {
-    const history = await fit(model, { train: data.train, validation: data.validation }, { ...training(run.epochs, run.learningRate), seed: runSeed(run), callbacks: schedule() });
-    return await outcome(model, data, history, (performance.now() - started) / 1000, false);
-  } finally {
-    model.dispose();
-  }
-}
-
-/** Runs that can share one stacked computation: same data set, method, protocol, phase and budget. */
+/** Runs that can share one stacked computation: same data set, method, protocol, phase, draw and budget (refit runs of any length stack, each stopping at its own). */
 export function uciStackGroup(run: UciRun): string {
-  return [run.phase, run.data.name, run.data.sha256, run.method, run.seed, run.epochs, run.protocol].join('|');
+  return [run.phase, run.data.name, run.data.sha256, run.method, run.seed, run.phase === 'refit' ? 'refit' : run.epochs, run.protocol, run.draw].join('|');
 }
 
 /**
@@ -147,26 +247,50 @@ export function uciStackGroup(run: UciRun): string {
  * share of the group's wall time. With `auto`, a data set larger than one batch trains run by run.
  */
 export async function trainUciRuns(runs: readonly UciRun[], full: Dataset, mode: StackMode = 'auto'): Promise<UciOutcome[]> {
+  return trainUciSplits(runs, runs.map((run) => prepareUciSplit(full, run)), mode);
+}
+
+/**
+ * `trainUciRuns` on splits already prepared (`prepareUciSplit`). Outside the paper protocol each
+ * run's test split stays sealed (`sealTestSplit`) until its final evaluation.
+ */
+export async function trainUciSplits(runs: readonly UciRun[], splits: readonly UciSplit[], mode: StackMode = 'auto'): Promise<UciOutcome[]> {
   const first = runs[0];
   if (!first) return [];
   runs.forEach((run) => {
     if (uciStackGroup(run) !== uciStackGroup(first)) throw new Error(`cannot stack ${uciStackGroup(run)} with ${uciStackGroup(first)}`);
   });
-  const data = runs.map((run) => prepareUciSplit(full, run));
+  const guarded = runs.map((run, k) => guardTest(run, splits[k]!));
+  const data = guarded.map((g) => g.split);
   if (mode === 'none' || runs.length === 1 || (mode === 'auto' && data[0]!.train.numExamples > UCI_BATCH_SIZE)) {
     const results: UciOutcome[] = [];
-    for (const [k, run] of runs.entries()) results.push(await trainAlone(run, data[k]!));
+    for (const [k, run] of runs.entries()) {
+      const started = performance.now();
+      const model = runModel(run, data[k]!.train.numFeatures);
+      try {
+        let history: History | undefined;
+        const plan = schedule(run, () => history);
+        history = await fit(model, { train: data[k]!.train, ...(data[k]!.validation ? { validation: data[k]!.validation } : {}) }, { ...training(run, run.epochs), seed: runSeed(run), callbacks: plan.callbacks });
+        results.push(await outcome(model, run, data[k]!, guarded[k]!.open, history, plan.read(), (performance.now() - started) / 1000, false));
+      } finally {
+        model.dispose();
+      }
+    }
     return results;
   }
   const started = performance.now();
   const models = runs.map((run, k) => runModel(run, data[k]!.train.numFeatures));
+  const histories: History[] = [];
+  const plans = runs.map((run, k) => schedule(run, () => histories[k]));
   try {
-    const histories = await fitStacked(
-      runs.map((run, k) => ({ model: models[k]!, train: data[k]!.train, validation: data[k]!.validation, seed: runSeed(run), learningRate: run.learningRate, callbacks: schedule() })),
-      training(first.epochs, first.learningRate),
+    histories.push(
+      ...(await fitStacked(
+        runs.map((run, k) => ({ model: models[k]!, train: data[k]!.train, ...(data[k]!.validation ? { validation: data[k]!.validation } : {}), seed: runSeed(run), learningRate: run.learningRate, callbacks: plans[k]!.callbacks })),
+        training(first, Math.max(...runs.map((r) => r.epochs))),
+      )),
     );
     const seconds = (performance.now() - started) / 1000 / runs.length;
-    return await Promise.all(models.map((model, k) => outcome(model, data[k]!, histories[k]!, seconds, true)));
+    return await Promise.all(models.map((model, k) => outcome(model, runs[k]!, data[k]!, guarded[k]!.open, histories[k]!, plans[k]!.read(), seconds, true)));
   } finally {
     models.forEach((m) => m.dispose());
   }

@@ -12,6 +12,18 @@ const STACK_LABELS: Record<string, string> = {
   none: 'every run trained on its own',
 };
 
+const DRAW_LABELS: Record<string, string> = {
+  reference: "split k drawn as the reference code does: scikit-learn's train_test_split(test_size=0.2, random_state=k) on its row order",
+  own: "splits drawn by geoparam's SeedStream from (seed, split)",
+};
+
+const PROTOCOL_LABELS: Record<string, string> = {
+  paper: 'Protocol paper: the LR schedule and early stopping watch the test split, as the reference code does (optimistic).',
+  validation: 'Protocol validation: the LR schedule and early stopping watch 20% of the training split, held out; the model trains on the other 80% of it.',
+  refit:
+    'Protocol refit: each validation run gives its best epoch and its learning-rate drops; the model is retrained from the same initialization on the whole training split for that many epochs with the same drops (more steps per epoch where the training split exceeds one batch of 1024), and never watches the test split.',
+};
+
 function fmt(mean: number, se: number): string {
   if (!Number.isFinite(mean)) return 'n/a';
   const digits = mean < 0.01 ? 4 : 3;
@@ -35,7 +47,8 @@ export function renderUciMarkdown(results: UciResults, notes: readonly string[] 
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
-    `Test RMSE, mean ± standard error over ${results.splits} random 80/20 splits (seed ${results.seed}, protocol ${results.protocol}, ${results.epochs} epochs max, ${results.backend}); failed runs are excluded from the means. † ours lies outside the paper's mean ± 2 s.e.`,
+    `Test RMSE, mean ± standard error over ${results.splits} random 80/20 splits (${DRAW_LABELS[results.draw] ?? results.draw}; initialization seed ${results.seed}, protocol ${results.protocol}, ${results.epochs} epochs max, ${results.backend}); failed runs are excluded from the means. † ours lies outside the paper's mean ± 2 s.e.`,
+    PROTOCOL_LABELS[results.protocol] ?? '',
     `${STACK_LABELS[results.stack] ?? results.stack}; one worker alone would have needed ${results.runSeconds.toFixed(0)} s.`,
     ...notes,
     ...(results.failures.length ? ['', `${results.failures.length} failed runs:`, ...results.failures.map((f) => `- ${describeUciFailure(f)}`)] : []),
