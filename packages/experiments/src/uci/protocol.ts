@@ -187,7 +187,7 @@ class StopAfter extends Callback {
 }
 
 /** A run's schedule; `read` gives what the validation run records for its refit (best epoch, LR drops). */
-function schedule(run: UciRun, history: () => History | undefined): { callbacks: Callback[]; read(): Pick<UciRunResult, 'bestEpoch' | 'lrDrops'> } {
+function schedule(run: UciRun): { callbacks: Callback[]; read(history: History): Pick<UciRunResult, 'bestEpoch' | 'lrDrops'> } {
   if (run.phase === 'refit') {
     return { callbacks: [new StepDecay({ boundaries: run.refit?.lrDrops ?? [] }), new StopAfter(run.epochs)], read: () => ({}) };
   }
@@ -195,9 +195,9 @@ function schedule(run: UciRun, history: () => History | undefined): { callbacks:
   const early = new EarlyStopping({ monitor: 'val_mse', patience: 100, restoreBestWeights: true });
   return {
     callbacks: [plateau, early],
-    read: () => {
+    read: (history) => {
       // The epoch EarlyStopping kept: the first whose monitored value equals its best.
-      const best = history()?.history['val_mse']?.indexOf(early.bestValue) ?? -1;
+      const best = history.history['val_mse']?.indexOf(early.bestValue) ?? -1;
       return { ...(best >= 0 ? { bestEpoch: best + 1 } : {}), lrDrops: plateau.reductions.map((r) => r.epoch + 1) };
     },
   };
@@ -268,10 +268,9 @@ export async function trainUciSplits(runs: readonly UciRun[], splits: readonly U
       const started = performance.now();
       const model = runModel(run, data[k]!.train.numFeatures);
       try {
-        let history: History | undefined;
-        const plan = schedule(run, () => history);
-        history = await fit(model, { train: data[k]!.train, ...(data[k]!.validation ? { validation: data[k]!.validation } : {}) }, { ...training(run, run.epochs), seed: runSeed(run), callbacks: plan.callbacks });
-        results.push(await outcome(model, run, data[k]!, guarded[k]!.open, history, plan.read(), (performance.now() - started) / 1000, false));
+        const plan = schedule(run);
+        const history = await fit(model, { train: data[k]!.train, ...(data[k]!.validation ? { validation: data[k]!.validation } : {}) }, { ...training(run, run.epochs), seed: runSeed(run), callbacks: plan.callbacks });
+        results.push(await outcome(model, run, data[k]!, guarded[k]!.open, history, plan.read(history), (performance.now() - started) / 1000, false));
       } finally {
         model.dispose();
       }
@@ -280,17 +279,14 @@ export async function trainUciSplits(runs: readonly UciRun[], splits: readonly U
   }
   const started = performance.now();
   const models = runs.map((run, k) => runModel(run, data[k]!.train.numFeatures));
-  const histories: History[] = [];
-  const plans = runs.map((run, k) => schedule(run, () => histories[k]));
+  const plans = runs.map((run) => schedule(run));
   try {
-    histories.push(
-      ...(await fitStacked(
-        runs.map((run, k) => ({ model: models[k]!, train: data[k]!.train, ...(data[k]!.validation ? { validation: data[k]!.validation } : {}), seed: runSeed(run), learningRate: run.learningRate, callbacks: plans[k]!.callbacks })),
-        training(first, Math.max(...runs.map((r) => r.epochs))),
-      )),
+    const histories = await fitStacked(
+      runs.map((run, k) => ({ model: models[k]!, train: data[k]!.train, ...(data[k]!.validation ? { validation: data[k]!.validation } : {}), seed: runSeed(run), learningRate: run.learningRate, callbacks: plans[k]!.callbacks })),
+      training(first, Math.max(...runs.map((r) => r.epochs))),
     );
     const seconds = (performance.now() - started) / 1000 / runs.length;
-    return await Promise.all(models.map((model, k) => outcome(model, runs[k]!, data[k]!, guarded[k]!.open, histories[k]!, plans[k]!.read(), seconds, true)));
+    return await Promise.all(models.map((model, k) => outcome(model, runs[k]!, data[k]!, guarded[k]!.open, histories[k]!, plans[k]!.read(histories[k]!), seconds, true)));
   } finally {
     models.forEach((m) => m.dispose());
   }
