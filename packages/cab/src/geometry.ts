@@ -21,28 +21,29 @@ export interface BoundarySnapshot {
   location: number[][];
 }
 
-function columns(t: tf.Tensor2D): number[][] {
+async function columns(t: tf.Tensor2D): Promise<number[][]> {
   const transposed = tf.transpose(t);
   try {
-    return transposed.arraySync();
+    return await transposed.array();
   } finally {
     transposed.dispose();
   }
 }
 
-export function snapshot(boundary: Boundary): BoundarySnapshot {
-  return {
-    direction: columns(boundary.direction),
-    offset: Array.from(boundary.offset.dataSync()),
-    location: columns(boundary.location),
-  };
+/**
+ * Reads a boundary to the host (the caller still owns and disposes its tensors). Asynchronous:
+ * WebGPU in Node cannot read synchronously, and elsewhere an `await` does not stall the device.
+ */
+export async function snapshot(boundary: Boundary): Promise<BoundarySnapshot> {
+  const [direction, offset, location] = await Promise.all([columns(boundary.direction), boundary.offset.data(), columns(boundary.location)]);
+  return { direction, offset: Array.from(offset), location };
 }
 
-/** Reads a source's boundary to the host and frees the tensors. */
-export function snapshotOf(source: HasBoundary): BoundarySnapshot {
+/** Reads a source's boundary to the host (asynchronously, as `snapshot`) and frees the tensors. */
+export async function snapshotOf(source: HasBoundary): Promise<BoundarySnapshot> {
   const boundary = boundaryOf(source);
   try {
-    return snapshot(boundary);
+    return await snapshot(boundary);
   } finally {
     tf.dispose([boundary.direction, boundary.offset, boundary.location]);
   }

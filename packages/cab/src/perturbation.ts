@@ -50,9 +50,9 @@ export const PAPER_PERTURBATION_METHODS: readonly ParameterizationName[] = ['sta
  * The Figure 1 study: one ReLU unit with tiny weights, expressed in each parameterization (same
  * function via `rightInverse`), then every raw trainable parameter is shifted by `delta`. Works for
  * any parameterization through the shared interface: SP moves `w, b`; WN moves `v, g, b`; GmP
- * moves `theta, lambda, r`.
+ * moves `theta, lambda, r`. Asynchronous: the boundaries are read with `await data()`.
  */
-export function perturbationStudy(options: PerturbationOptions = {}): PerturbationStudy {
+export async function perturbationStudy(options: PerturbationOptions = {}): Promise<PerturbationStudy> {
   const seed = options.seed ?? 1;
   const scale = options.scale ?? 0.001;
   const inputDim = options.inputDim ?? 2;
@@ -71,13 +71,14 @@ export function perturbationStudy(options: PerturbationOptions = {}): Perturbati
   const results: PerturbationResult[] = [];
   for (const method of methods) {
     const p = createParameterization(method, denseGeometry(inputDim, 1));
+    let originals: tf.Tensor[] = [];
     try {
       tf.tidy(() => p.rightInverse(tf.tensor2d(kernelValues, [inputDim, 1]), tf.tensor1d([biasValue])));
-      const originals = p.trainableVariables.map((v) => tf.clone(v));
-      const before = snapshotOf(p);
+      originals = p.trainableVariables.map((v) => tf.clone(v));
+      const before = await snapshotOf(p);
       for (const delta of deltas) {
         tf.tidy(() => p.trainableVariables.forEach((v) => v.assign(tf.add(v, delta))));
-        const after = snapshotOf(p);
+        const after = await snapshotOf(p);
         const stability = snapshotStability(before, after);
         results.push({
           method,
@@ -89,8 +90,8 @@ export function perturbationStudy(options: PerturbationOptions = {}): Perturbati
         });
         p.trainableVariables.forEach((v, i) => v.assign(originals[i]!));
       }
-      tf.dispose(originals);
     } finally {
+      tf.dispose(originals);
       p.dispose();
     }
   }

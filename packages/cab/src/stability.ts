@@ -20,12 +20,19 @@ function maxOf(values: number[]): number {
   return values.reduce((m, v) => (Number.isNaN(v) || v > m ? v : m), Number.NEGATIVE_INFINITY);
 }
 
-export function stepStability(before: Boundary, after: Boundary): StepStability {
+/** The metrics computed on the device, read back with one asynchronous read per metric. */
+export async function stepStability(before: Boundary, after: Boundary): Promise<StepStability> {
   const angles = angleBetween(before.direction, after.direction);
   const shifts = locationShift(before.location, after.location);
-  const angleChange = Array.from(angles.dataSync());
-  const shift = Array.from(shifts.dataSync());
-  tf.dispose([angles, shifts]);
+  let angleChange: number[];
+  let shift: number[];
+  try {
+    const [a, s] = await Promise.all([angles.data(), shifts.data()]);
+    angleChange = Array.from(a);
+    shift = Array.from(s);
+  } finally {
+    tf.dispose([angles, shifts]);
+  }
   return { angleChange, locationShift: shift, maxAngleChange: maxOf(angleChange), maxLocationShift: maxOf(shift) };
 }
 

@@ -40,15 +40,14 @@ export function layersModelBoundaries(model: tfl.LayersModel): LayerBoundary[] {
   return out;
 }
 
-/** Every ReLU unit layer's boundary, read to the host. */
-export function layersModelSnapshots(model: tfl.LayersModel): { layer: string; snapshot: BoundarySnapshot }[] {
-  return layersModelBoundaries(model).map(({ layer, boundary }) => {
-    try {
-      return { layer, snapshot: snapshot(boundary) };
-    } finally {
-      tf.dispose([boundary.direction, boundary.offset, boundary.location]);
-    }
-  });
+/** Every ReLU unit layer's boundary, read to the host asynchronously (`await data()`). */
+export async function layersModelSnapshots(model: tfl.LayersModel): Promise<{ layer: string; snapshot: BoundarySnapshot }[]> {
+  const boundaries = layersModelBoundaries(model);
+  try {
+    return await Promise.all(boundaries.map(async ({ layer, boundary }) => ({ layer, snapshot: await snapshot(boundary) })));
+  } finally {
+    tf.dispose(boundaries.flatMap(({ boundary }) => [boundary.direction, boundary.offset, boundary.location]));
+  }
 }
 
 /** One record of how far the boundaries moved since the previous record. */
@@ -89,8 +88,8 @@ export class CabCallback extends tfl.Callback {
     if (this.every !== 'batch' && this.every !== 'epoch') throw new InvalidArgumentError('every', this.every, '"batch" or "epoch"');
   }
 
-  private record(): void {
-    const current = layersModelSnapshots(this.model);
+  private async record(): Promise<void> {
+    const current = await layersModelSnapshots(this.model);
     if (this.previous) {
       let maxLocationShift = 0;
       let maxAngleChange = 0;
@@ -107,19 +106,19 @@ export class CabCallback extends tfl.Callback {
 
   /** Records the starting boundaries. */
   override async onTrainBegin(): Promise<void> {
-    this.record();
+    await this.record();
   }
 
   /** Counts the step; records it when `every` is `'batch'`. */
   override async onBatchEnd(): Promise<void> {
     this.step++;
-    if (this.every === 'batch') this.record();
+    if (this.every === 'batch') await this.record();
   }
 
   /** Records the epoch when `every` is `'epoch'`. */
   override async onEpochEnd(epoch: number): Promise<void> {
     this.epoch = epoch + 1;
-    if (this.every === 'epoch') this.record();
+    if (this.every === 'epoch') await this.record();
   }
 }
 

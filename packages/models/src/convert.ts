@@ -11,20 +11,27 @@ export interface ReparameterizeOptions extends ParameterizationOptions {
 /**
  * A unit `r * relu(z)` with a signed output scale `r < 0` (GmP's radius) is `-|r| relu(z)`: move
  * the sign into the next layer's weights (and the running mean of an IMN in between) so every unit
- * can be written as a plain ReLU unit. The model's function does not change.
+ * can be written as a plain ReLU unit. The model's function does not change. Asynchronous: the
+ * radii are read with `await data()`.
  */
-export function foldNegativeRadii(model: Model): number {
+export async function foldNegativeRadii(model: Model): Promise<number> {
   let folded = 0;
-  model.layers.forEach((layer, index) => {
-    if (!(layer instanceof ParameterizedLayer) || layer.activation !== 'relu') return;
+  for (const [index, layer] of model.layers.entries()) {
+    if (!(layer instanceof ParameterizedLayer) || layer.activation !== 'relu') continue;
     const signed = methodFacts(layer.parameterization.name).signedOutputScale;
-    if (!signed) return;
+    if (!signed) continue;
     const { units } = layer.geometry;
-    const r = tf.tidy(() => signed.read(layer.parameterization).dataSync().slice());
+    const radii = signed.read(layer.parameterization);
+    let r: Float32Array;
+    try {
+      r = (await radii.data()) as Float32Array;
+    } finally {
+      radii.dispose();
+    }
     const negative = [...r.keys()].filter((j) => r[j]! < 0);
-    if (negative.length === 0) return;
+    if (negative.length === 0) continue;
     const next = model.layers.slice(index + 1).find((l) => l instanceof ParameterizedLayer) as ParameterizedLayer | undefined;
-    if (!next || !(next.geometry.kernelShape.length === 2)) return;
+    if (!next || !(next.geometry.kernelShape.length === 2)) continue;
     const flip = tf.tensor1d(Array.from(r, (v) => (v < 0 ? -1 : 1)));
     signed.makeNonNegative(layer.parameterization);
     tf.tidy(() => {
@@ -36,21 +43,21 @@ export function foldNegativeRadii(model: Model): number {
     });
     flip.dispose();
     folded += negative.length;
-  });
+  }
   return folded;
 }
 
 /** Converts layers of a model to another parameterization, keeping its function (at inference). */
-export function reparameterizeModel(model: Model, name: ParameterizationName | string, options: ReparameterizeOptions = {}): Model {
+export async function reparameterizeModel(model: Model, name: ParameterizationName | string, options: ReparameterizeOptions = {}): Promise<Model> {
   const target = methodFacts(name);
   const { layers = 'hidden', ...settings } = options;
-  if (!target.signedOutputScale) foldNegativeRadii(model);
+  if (!target.signedOutputScale) await foldNegativeRadii(model);
   const chosen = layers === 'all' ? model.parameterizedLayers : model.reluLayers;
   for (const layer of chosen) layer.reparameterize(target.name, settings);
   return model;
 }
 
 /** Bakes every layer into SP (plain kernel and bias), for export to any tfjs/TF consumer. */
-export function toStandard(model: Model): Model {
+export async function toStandard(model: Model): Promise<Model> {
   return reparameterizeModel(model, 'standard', { layers: 'all' });
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError, UnknownNameError } from '@geoparam/core';
 import { PARAMETERIZATION_NAMES } from '@geoparam/parameterizations';
 import { foldNegativeRadii, loadModel, mlp, reparameterizeModel, saveModel, toStandard } from '@geoparam/models';
-import { describeEachBackend, expectClose } from '@geoparam/test-utils';
+import { describeEachBackend, expectCloseAsync } from '@geoparam/test-utils';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-models-'));
 
@@ -20,25 +20,27 @@ describeEachBackend('MLP', ({ tolerance }) => {
     model.dispose();
   });
 
-  it('inserts IMN after every ReLU and applies the head in predict', () => {
+  it('inserts IMN after every ReLU and applies the head in predict', async () => {
     const model = mlp({ inputDim: 2, hidden: [6, 4], outputUnits: 3, head: 'softmax', imn: true, seed: 2 });
     expect(model.layers.map((l) => l.getConfig().type)).toEqual(['dense', 'imn', 'dense', 'imn', 'dense']);
-    tf.tidy(() => {
-      const p = model.predict(tf.randomNormal([7, 2], 0, 1, 'float32', 1));
-      expectClose(tf.sum(p, 1), tf.ones([7]), tolerance);
-    });
+    const sums = tf.tidy(() => tf.sum(model.predict(tf.randomNormal([7, 2], 0, 1, 'float32', 1)), 1));
+    await expectCloseAsync(sums, Array(7).fill(1), tolerance);
+    sums.dispose();
     model.dispose();
   });
 
-  it('is repeatable for a seed', () => {
+  it('is repeatable for a seed', async () => {
     const a = mlp({ inputDim: 3, hidden: [5], seed: 9 });
     const b = mlp({ inputDim: 3, hidden: [5], seed: 9 });
     const c = mlp({ inputDim: 3, hidden: [5], seed: 10 });
-    tf.tidy(() => {
+    const [la, lb, lc] = tf.tidy(() => {
       const x = tf.randomNormal([4, 3], 0, 1, 'float32', 3);
-      expectClose(a.logits(x), b.logits(x), { atol: 0, rtol: 0 });
-      expect(tf.max(tf.abs(tf.sub(a.logits(x), c.logits(x)))).dataSync()[0]).toBeGreaterThan(1e-4);
+      return [a.logits(x), b.logits(x), c.logits(x)];
     });
+    await expectCloseAsync(la!, lb!, { atol: 0, rtol: 0 });
+    const differ = tf.tidy(() => tf.max(tf.abs(tf.sub(la!, lc!))));
+    expect((await differ.data())[0]).toBeGreaterThan(1e-4);
+    tf.dispose([la!, lb!, lc!, differ]);
     [a, b, c].forEach((m) => m.dispose());
   });
 
@@ -66,47 +68,57 @@ describeEachBackend('MLP', ({ tolerance }) => {
     const before = model.getWeights();
     const after = loaded.getWeights();
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
-    for (const key of Object.keys(before)) expect(Array.from(after[key]!.dataSync())).toEqual(Array.from(before[key]!.dataSync()));
+    for (const key of Object.keys(before)) expect(Array.from(await after[key]!.data())).toEqual(Array.from(await before[key]!.data()));
     tf.dispose([...Object.values(before), ...Object.values(after)]);
-    tf.tidy(() => {
-      const x = tf.randomNormal([6, 3], 0, 1, 'float32', 6);
-      expectClose(loaded.predict(x), model.predict(x), { atol: 0, rtol: 0 });
-    });
+    const x = tf.randomNormal([6, 3], 0, 1, 'float32', 6);
+    const [fromLoaded, fromSaved] = tf.tidy(() => [loaded.predict(x), model.predict(x)]);
+    await expectCloseAsync(fromLoaded!, fromSaved!, { atol: 0, rtol: 0 });
+    tf.dispose([x, fromLoaded!, fromSaved!]);
     model.dispose();
     loaded.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('converts a plain model to GmP and back without changing its function', () => {
+  it('converts a plain model to GmP and back without changing its function', async () => {
     const model = mlp({ inputDim: 4, hidden: [12], seed: 3 });
-    tf.tidy(() => {
-      const x = tf.randomNormal([20, 4], 0, 1, 'float32', 7);
-      const expected = model.predict(x);
-      reparameterizeModel(model, 'geometric');
-      expect(model.reluLayers[0]!.parameterization.name).toBe('geometric');
-      expectClose(model.predict(x), expected, { atol: 1e-5, rtol: 1e-4 });
-      toStandard(model);
-      expect(model.parameterizedLayers.every((l) => l.parameterization.name === 'standard')).toBe(true);
-      expectClose(model.predict(x), expected, { atol: 1e-5, rtol: 1e-4 });
-    });
+    const x = tf.randomNormal([20, 4], 0, 1, 'float32', 7);
+    const expected = model.predict(x);
+    const expectSameFunction = async () => {
+      const actual = model.predict(x);
+      await expectCloseAsync(actual, expected, { atol: 1e-5, rtol: 1e-4 });
+      actual.dispose();
+    };
+    await reparameterizeModel(model, 'geometric');
+    expect(model.reluLayers[0]!.parameterization.name).toBe('geometric');
+    await expectSameFunction();
+    await toStandard(model);
+    expect(model.parameterizedLayers.every((l) => l.parameterization.name === 'standard')).toBe(true);
+    await expectSameFunction();
+    tf.dispose([x, expected]);
     model.dispose();
   });
 
-  it('folds negative GmP radii into the next layer (and the IMN between) so the model can be baked', () => {
+  it('folds negative GmP radii into the next layer (and the IMN between) so the model can be baked', async () => {
     const model = mlp({ inputDim: 3, hidden: [6], parameterization: 'geometric', imn: true, seed: 8 });
+    const x = tf.randomNormal([30, 3], 0, 1, 'float32', 9);
     tf.tidy(() => {
-      const x = tf.randomNormal([30, 3], 0, 1, 'float32', 9);
       model.logits(x, { training: true });
       const geometry = model.reluLayers[0]!.parameterization.variables['geometry']!;
       const signs = tf.tensor2d([[1, -1, 1, -1, -1, 1]]);
       geometry.assign(tf.concat([tf.slice(geometry, [0, 0], [3, 6]), tf.mul(tf.slice(geometry, [3, 0], [1, 6]), signs)], 0));
-      const expected = model.predict(x);
-      expect(() => model.reluLayers[0]!.bake()).toThrow(/units \[1, 3, 4\]/);
-      expect(foldNegativeRadii(model)).toBe(3);
-      expectClose(model.predict(x), expected, { atol: 1e-5, rtol: 1e-4 });
-      toStandard(model);
-      expectClose(model.predict(x), expected, { atol: 1e-5, rtol: 1e-4 });
     });
+    const expected = model.predict(x);
+    const expectSameFunction = async () => {
+      const actual = model.predict(x);
+      await expectCloseAsync(actual, expected, { atol: 1e-5, rtol: 1e-4 });
+      actual.dispose();
+    };
+    expect(() => model.reluLayers[0]!.bake()).toThrow(/units \[1, 3, 4\]/);
+    expect(await foldNegativeRadii(model)).toBe(3);
+    await expectSameFunction();
+    await toStandard(model);
+    await expectSameFunction();
+    tf.dispose([x, expected]);
     model.dispose();
   });
 });

@@ -5,12 +5,12 @@ import * as path from 'node:path';
 import { UnknownNameError } from '@geoparam/core';
 import { ResidualBlock, loadModel, resnet, saveModel, vgg6 } from '@geoparam/models';
 import { VARIANTS, resolveVariant } from '@geoparam/parameterizations';
-import { describeEachBackend, expectClose } from '@geoparam/test-utils';
+import { describeEachBackend, expectCloseAsync } from '@geoparam/test-utils';
 
 const variants = VARIANTS.map((v) => v.key);
 
 describeEachBackend('vision models', () => {
-  it.each(variants)('VGG-6 %s: six convs, three pools, GAP and a plain head; softmax outputs', (variant) => {
+  it.each(variants)('VGG-6 %s: six convs, three pools, GAP and a plain head; softmax outputs', async (variant) => {
     const model = vgg6({ variant, inputShape: [16, 16, 3], classes: 10, width: 1 / 16, seed: 1 });
     const types = model.layers.map((l) => l.getConfig().type);
     expect(types.filter((t) => t === 'conv2d')).toHaveLength(6);
@@ -20,11 +20,13 @@ describeEachBackend('vision models', () => {
     expect(model.reluLayers.map((l) => l.geometry.units)).toEqual([8, 8, 16, 16, 32, 32]);
     expect(model.reluLayers[0]!.parameterization.name).toBe(resolveVariant(variant).parameterization);
     expect(model.parameterizedLayers[6]!.parameterization.name).toBe('standard');
-    tf.tidy(() => {
+    const sums = tf.tidy(() => {
       const p = model.predict(tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 2));
       expect(p.shape).toEqual([2, 10]);
-      expectClose(tf.sum(p, 1), [1, 1], { atol: 1e-5, rtol: 0 });
+      return tf.sum(p, 1);
     });
+    await expectCloseAsync(sums, [1, 1], { atol: 1e-5, rtol: 0 });
+    sums.dispose();
     expect(() => tf.tidy(() => model.checkInput(tf.zeros([2, 8, 8, 3])))).toThrow(/model input must have shape \[\*, 16, 16, 3\], got \[2, 8, 8, 3\]/);
     model.dispose();
   });
@@ -58,13 +60,13 @@ describeEachBackend('vision models', () => {
     const optimizer = tf.train.momentum(0.05, 0.9);
     const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.logits(x, { training: true })) as tf.Scalar, true, model.trainableVariables)!;
     const first = step();
-    const firstLoss = first.dataSync()[0]!;
+    const firstLoss = (await first.data())[0]!;
     first.dispose();
     const counts: number[] = [];
     let last = 0;
     for (let i = 0; i < 8; i++) {
       const cost = step();
-      last = cost.dataSync()[0]!;
+      last = (await cost.data())[0]!;
       cost.dispose();
       counts.push(tf.memory().numTensors);
     }
@@ -74,7 +76,9 @@ describeEachBackend('vision models', () => {
     await saveModel(model, dir);
     const { model: loaded } = await loadModel(dir);
     expect(loaded.getConfig()).toEqual(model.getConfig());
-    tf.tidy(() => expectClose(loaded.predict(x), model.predict(x), { atol: 0, rtol: 0 }));
+    const [a, b] = tf.tidy(() => [loaded.predict(x), model.predict(x)]);
+    await expectCloseAsync(a!, b!, { atol: 0, rtol: 0 });
+    tf.dispose([a!, b!]);
     loaded.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
     tf.dispose([x, labels]);
@@ -82,4 +86,4 @@ describeEachBackend('vision models', () => {
     (optimizer as unknown as { c: tf.Tensor }).c.dispose();
     model.dispose();
   });
-});
+}, { asyncReads: true });

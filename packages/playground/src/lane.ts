@@ -33,10 +33,10 @@ export class Lane {
   private readonly seed: number;
   private epoch = 0;
   private epochBatches: Iterator<Batch> | null = null;
-  private previous: BoundarySnapshot;
-  boundary: BoundarySnapshot;
+  private previous!: BoundarySnapshot;
+  boundary!: BoundarySnapshot;
   /** `trails[unit]`: oldest first, at most TRAIL_LENGTH locations. */
-  readonly trails: number[][][];
+  trails: number[][][] = [];
   readonly loss: number[] = [];
   readonly maxAngleChange: number[] = [];
   readonly maxLocationShift: number[] = [];
@@ -47,7 +47,21 @@ export class Lane {
   /** Set when the loss stops being finite: the lane stops, the others go on. */
   diverged: string | null = null;
 
-  constructor(
+  /** A lane with its starting boundary read (asynchronously, as every read here). */
+  static async create(method: ParameterizationName, task: Task, options: LaneOptions): Promise<Lane> {
+    const lane = new Lane(method, task, options);
+    try {
+      lane.boundary = await lane.readBoundary();
+    } catch (error) {
+      lane.dispose();
+      throw error;
+    }
+    lane.previous = lane.boundary;
+    lane.trails = lane.boundary.location.map((phi) => [phi]);
+    return lane;
+  }
+
+  private constructor(
     readonly method: ParameterizationName,
     task: Task,
     options: LaneOptions,
@@ -58,9 +72,6 @@ export class Lane {
     this.batchSize = options.batchSize ?? 'full';
     this.seed = options.seed;
     this.setTask(task);
-    this.boundary = this.readBoundary();
-    this.previous = this.boundary;
-    this.trails = this.boundary.location.map((phi) => [phi]);
   }
 
   get steps(): number {
@@ -76,7 +87,7 @@ export class Lane {
     this.y = tf.tensor2d(task.train.y, [task.train.numExamples, task.train.numTargets]);
   }
 
-  private readBoundary(): BoundarySnapshot {
+  private readBoundary(): Promise<BoundarySnapshot> {
     return snapshotOf(this.model.reluLayers[0]!);
   }
 
@@ -112,7 +123,7 @@ export class Lane {
       return;
     }
     this.previous = this.boundary;
-    this.boundary = this.readBoundary();
+    this.boundary = await this.readBoundary();
     const moved = snapshotStability(this.previous, this.boundary);
     this.loss.push(loss);
     this.maxAngleChange.push(moved.maxAngleChange);
@@ -132,9 +143,14 @@ export class Lane {
     return value;
   }
 
-  /** Model output (after the head) at `points` (`[n, inputDim]`, row-major). */
-  predict(points: Float32Array): Float32Array {
-    return tf.tidy(() => this.model.predict(tf.tensor2d(points, [points.length / this.task.inputDim, this.task.inputDim])).dataSync() as Float32Array);
+  /** Model output (after the head) at `points` (`[n, inputDim]`, row-major), read without stalling the page. */
+  async predict(points: Float32Array): Promise<Float32Array> {
+    const out = tf.tidy(() => this.model.predict(tf.tensor2d(points, [points.length / this.task.inputDim, this.task.inputDim])));
+    try {
+      return (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
   }
 
   dispose(): void {

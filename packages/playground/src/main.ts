@@ -159,7 +159,14 @@ async function reset(): Promise<void> {
     if (methods.length === 0) throw new RangeError('pick at least one method');
     const batchSize = $<HTMLInputElement>('#batch').value.trim() === '' ? 'full' : Math.round(positiveNumber('#batch', 1));
     const options = { learningRate: positiveNumber('#lr', 0.01), units: Math.round(positiveNumber('#units', task.defaultUnits)), seed, batchSize } as const;
-    lanes = methods.map((method) => new Lane(method, task!, options));
+    const created: Lane[] = [];
+    try {
+      for (const method of methods) created.push(await Lane.create(method, task!, options));
+    } catch (error) {
+      created.forEach((lane) => lane.dispose());
+      throw error;
+    }
+    lanes = created;
     for (const lane of lanes) await lane.evaluateTest();
     state.steps = 0;
     state.tensorSamples = [];
@@ -260,22 +267,31 @@ async function trainBurst(budgetMs: number): Promise<void> {
   dirty = true;
 }
 
-function render(): void {
-  if (!task) return;
-  const inputs = task.inputDim === 1 ? curveInputs(task) : gridInputs(task, GRID);
-  for (const lane of lanes) {
-    const view = laneCanvases.get(lane)!;
-    const outputs = lane.predict(inputs);
-    if (task.inputDim === 1) drawRegression(view.canvas, task, lane, inputs, outputs, color(lane.method));
-    else drawClassification(view.canvas, task, lane, GRID, outputs, color(lane.method));
+/**
+ * Draws every lane from its predictions, read asynchronously (no device stall). A reset may replace
+ * the lanes while the reads are in flight: then the stale frame is dropped.
+ */
+async function render(): Promise<void> {
+  const shown = task;
+  if (!shown) return;
+  const drawnLanes = lanes;
+  const inputs = shown.inputDim === 1 ? curveInputs(shown) : gridInputs(shown, GRID);
+  const outputs = await Promise.all(drawnLanes.map((lane) => lane.predict(inputs)));
+  if (lanes !== drawnLanes || task !== shown) return;
+  drawnLanes.forEach((lane, i) => {
+    // Lanes being set up have no views yet.
+    const view = laneCanvases.get(lane);
+    if (!view) return;
+    if (shown.inputDim === 1) drawRegression(view.canvas, shown, lane, inputs, outputs[i]!, color(lane.method));
+    else drawClassification(view.canvas, shown, lane, GRID, outputs[i]!, color(lane.method));
     const last = lane.testMetric[lane.testMetric.length - 1];
     view.metrics.textContent = [
-      `step ${lane.steps} · loss ${fmt(lane.loss[lane.loss.length - 1])} · test ${task.metric} ${fmt(last?.value)}`,
+      `step ${lane.steps} · loss ${fmt(lane.loss[lane.loss.length - 1])} · test ${shown.metric} ${fmt(last?.value)}`,
       `last step: max |Δφ| ${fmt(lane.maxLocationShift[lane.maxLocationShift.length - 1])} · max turn ${fmt(lane.maxAngleChange[lane.maxAngleChange.length - 1])}°`,
       lane.diverged ? `stopped: ${lane.diverged}` : '',
     ].join('\n');
-  }
-  charts.forEach((chart) => chart.update(lanes));
+  });
+  charts.forEach((chart) => chart.update(drawnLanes));
 }
 
 function fmt(value: number | undefined): string {
@@ -335,8 +351,8 @@ async function frame(): Promise<void> {
       if (state.tensorSamples.length > 2000) state.tensorSamples.splice(0, 1000);
     }
     if (dirty) {
-      render();
       dirty = false;
+      await render();
     }
     if (trained) recordFrame(performance.now() - start);
     publish();
@@ -426,7 +442,7 @@ async function main(): Promise<void> {
   if (state.status !== 'error') {
     mountPerturbationPanel($('#perturbation'), (delta, results) => {
       state.perturbation = { delta, angleChange: Object.fromEntries(results.map((r) => [label(r.method), r.angleChange])) };
-    });
+    }, showError);
   }
   requestAnimationFrame(() => void frame());
   if (params.get('autostart') === '1' && state.status === 'ready') $('#start').click();

@@ -31,12 +31,16 @@ function drawUnit(ctx: CanvasRenderingContext2D, x0: number, size: number, resul
  * Figure 1 as a control: one ReLU unit with tiny weights (scale 1e-3), every raw parameter moved by
  * `delta`, drawn before (dashed) and after for SP, WN and GmP.
  */
-export function mountPerturbationPanel(root: HTMLElement, onChange?: (delta: number, results: PerturbationResult[]) => void): void {
+export function mountPerturbationPanel(root: HTMLElement, onChange?: (delta: number, results: PerturbationResult[]) => void, onError?: (error: unknown) => void): void {
   const slider = root.querySelector<HTMLInputElement>('input[type=range]')!;
   const readout = root.querySelector<HTMLElement>('.delta')!;
   const canvas = root.querySelector<HTMLCanvasElement>('canvas')!;
-  const render = (delta: number): void => {
-    const study = perturbationStudy({ deltas: [delta], seed: 1 });
+  // The study reads its boundaries asynchronously: a slider moved meanwhile wins.
+  let latest = 0;
+  const render = async (delta: number): Promise<void> => {
+    const request = ++latest;
+    const study = await perturbationStudy({ deltas: [delta], seed: 1 });
+    if (request !== latest) return;
     const ctx = canvas.getContext('2d')!;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     const size = Math.min(canvas.height, canvas.width / PAPER_PERTURBATION_METHODS.length - 8);
@@ -44,7 +48,7 @@ export function mountPerturbationPanel(root: HTMLElement, onChange?: (delta: num
     readout.textContent = `δ = ${delta.toExponential(1)}`;
     onChange?.(delta, study.results);
   };
-  const fromSlider = () => render(10 ** Number(slider.value));
+  const fromSlider = () => void render(10 ** Number(slider.value)).catch((error: unknown) => onError?.(error));
   slider.addEventListener('input', fromSlider);
   fromSlider();
 }

@@ -52,7 +52,7 @@ function tables(study: PerturbationStudy): string {
 
 export async function runPerturb(options: PerturbOptions, log: (line: string) => void): Promise<void> {
   const backend = await useBackend(options.backend);
-  const study = perturbationStudy({ seed: options.seed, scale: options.scale, deltas: options.deltas, methods: options.methods });
+  const study = await perturbationStudy({ seed: options.seed, scale: options.scale, deltas: options.deltas, methods: options.methods });
   const figures = options.figures ? await writeFigure(perturbationFigure(study), path.join(options.out, 'perturbation')) : null;
   const fingerprint = runFingerprint({ command: 'perturb', seed: study.seed, scale: study.scale, deltas: options.deltas, methods: [...new Set(study.results.map((r) => r.method))], backend: backend.name });
   const result = { experiment: 'perturb', fingerprint, backend: backend.name, backendDetails: backend.details, ...study, figures };

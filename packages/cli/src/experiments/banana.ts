@@ -78,11 +78,14 @@ export async function runBanana(options: BananaOptions, completed: (BananaMethod
     schedule: { monitor: 'val_accuracy', factor: 0.1, reducePatience: 50, stopPatience: 100 },
     testMetric: 'accuracy',
     ...(options.signal ? { signal: options.signal } : {}),
-    inspect: (method, model, phase) => {
+    inspect: async (method, model, phase) => {
       if (phase !== 'final') return;
       const p = model.predict(grid);
-      probabilities.set(method, Array.from(p.dataSync()));
-      p.dispose();
+      try {
+        probabilities.set(method, Array.from(await p.data()));
+      } finally {
+        p.dispose();
+      }
     },
   });
   const results: (BananaMethodResult | StabilityPending<BananaMethodResult>)[] = [...completed];

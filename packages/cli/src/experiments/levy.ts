@@ -81,10 +81,13 @@ export async function runLevy(
     schedule: { monitor: options.protocol === 'paper' ? 'loss' : 'val_loss', factor: 0.1, reducePatience: 500, stopPatience: 1000 },
     testMetric: 'rmse',
     ...(options.signal ? { signal: options.signal } : {}),
-    inspect: (method, model, phase) => {
+    inspect: async (method, model, phase) => {
       const out = model.predict(gridX);
-      predictions.set(`${method}/${phase}`, Array.from(out.dataSync()));
-      out.dispose();
+      try {
+        predictions.set(`${method}/${phase}`, Array.from(await out.data()));
+      } finally {
+        out.dispose();
+      }
     },
   });
   const results: (LevyMethodResult | StabilityPending<LevyMethodResult>)[] = [...completed];

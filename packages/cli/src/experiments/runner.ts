@@ -107,7 +107,7 @@ export interface TrainSpec {
   /** Ctrl-C: training stops after the current batch, leaving a checkpoint. */
   signal?: AbortSignal;
   /** Called with the trained model before it is disposed (predictions for figures). */
-  inspect?(method: ParameterizationName, model: Model, phase: 'initial' | 'final'): void;
+  inspect?(method: ParameterizationName, model: Model, phase: 'initial' | 'final'): Promise<void>;
 }
 
 /** At most `limit` evenly spaced records, always keeping the first and the last. */
@@ -132,7 +132,7 @@ async function exists(file: string): Promise<boolean> {
 export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpointDir: string, resume: boolean): Promise<MethodOutcome> {
   const model = spec.buildModel(method.method, method.seed);
   try {
-    spec.inspect?.(method.method, model, 'initial');
+    await spec.inspect?.(method.method, model, 'initial');
     const tracker = new CabTracker({ every: 'epoch' });
     const callbacks: Callback[] = [
       ...scheduleCallbacks(spec.schedule),
@@ -160,7 +160,7 @@ export async function trainMethod(spec: TrainSpec, method: MethodSpec, checkpoin
     if (history.stopReason === 'interrupted') throw new InterruptedError(history.message ?? 'interrupted');
     await fs.rm(checkpointDir, { recursive: true, force: true });
     const metric = (await evaluate(model, spec.test, { metrics: [spec.testMetric] }))[spec.testMetric]!;
-    spec.inspect?.(method.method, model, 'final');
+    await spec.inspect?.(method.method, model, 'final');
     return {
       method: method.method,
       fingerprint: method.fingerprint,

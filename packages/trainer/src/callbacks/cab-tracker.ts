@@ -48,9 +48,10 @@ export class CabTracker extends Callback {
     return this.context.model.reluLayers;
   }
 
-  private record(): void {
+  /** Reads the boundaries with `await data()`: no synchronous device read (WebGPU in Node has none). */
+  private async record(): Promise<void> {
     if (this.options.maxRecords !== undefined && this.count > this.options.maxRecords) return;
-    const current = this.layers().map((layer) => snapshotOf(layer));
+    const current = await Promise.all(this.layers().map((layer) => snapshotOf(layer)));
     if (this.previous) {
       let maxLocationShift = 0;
       let maxAngleChange = 0;
@@ -66,9 +67,9 @@ export class CabTracker extends Callback {
     this.count++;
   }
 
-  override onTrainBegin(): void {
+  override async onTrainBegin(): Promise<void> {
     // A resumed run already holds its records up to the checkpoint.
-    if (this.count === 0) this.record();
+    if (this.count === 0) await this.record();
   }
 
   override getState(): CallbackState {
@@ -83,11 +84,11 @@ export class CabTracker extends Callback {
     this.count = json.count;
   }
 
-  override onBatchEnd(): void {
-    if (this.every === 'step') this.record();
+  override async onBatchEnd(): Promise<void> {
+    if (this.every === 'step') await this.record();
   }
 
-  override onEpochEnd(): void {
-    if (this.every === 'epoch') this.record();
+  override async onEpochEnd(): Promise<void> {
+    if (this.every === 'epoch') await this.record();
   }
 }
