@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { SeedStream, useBackend } from '@geoparam/core';
 import { CheckpointError, loadModel, mlp } from '@geoparam/models';
+import { sharedData } from '@geoparam/test-utils';
 import { bin, tmp } from './helpers';
 
 // Fault injection: kill -9 (no handler runs, nothing is flushed) at seeded random moments, then
@@ -60,6 +61,118 @@ describe('kill -9 during geoparam reproduce levy, then --resume', () => {
     console.log(`reference run ${Math.round(duration)} ms\n${outcomes.join('\n')}`);
     fs.rmSync(reference, { recursive: true, force: true });
   }, 240_000);
+});
+
+const UCI = ['reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'yacht,energy', '--methods', 'sp,gmp', '--splits', '2', '--epochs', '30', '--stack', 'none', '--workers', '2', '--no-figures', '--json'];
+
+/** Pids of the live processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => {
+      try {
+        // The command name (2nd field) may hold spaces: the parent pid is the 2nd field after its ')'.
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return fields[0] !== 'Z' && Number(fields[1]) === pid ? [Number(entry)] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return condition();
+}
+
+/** What must not change when a sweep is interrupted and run again: every number but times. */
+function uciComparable(file: string): unknown {
+  const timing = new Set(['wallSeconds', 'runSeconds', 'seconds']);
+  return JSON.parse(fs.readFileSync(file, 'utf8'), (key, value: unknown) => (timing.has(key) ? undefined : value)).datasets;
+}
+
+/** Every file a kill may have left is whole: JSON parses, journal lines parse except at most a torn last one. */
+function assertNothingHalfWritten(dir: string): void {
+  for (const name of ['results.json', 'manifest.json', 'sweep.json']) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) expect(() => JSON.parse(fs.readFileSync(file, 'utf8')) as unknown).not.toThrow();
+  }
+  const table = path.join(dir, 'table.md');
+  if (fs.existsSync(table)) expect(fs.readFileSync(table, 'utf8')).toMatch(/\n$/);
+  const journal = path.join(dir, 'jobs.jsonl');
+  if (fs.existsSync(journal)) {
+    const lines = fs.readFileSync(journal, 'utf8').split('\n');
+    lines.slice(0, -1).forEach((line) => expect(() => JSON.parse(line) as unknown).not.toThrow());
+  }
+}
+
+describe.each(process.platform === 'linux' ? ['linux'] : [])('geoparam reproduce uci under kill -9 and SIGTERM (%s: worker pids read from /proc)', () => {
+  it('kill -9 at seeded random points, then the same command: the uninterrupted results, nothing half-written, no orphan worker', async () => {
+    const reference = tmp();
+    const started = performance.now();
+    const full = runToEnd([...UCI, '--out', reference]);
+    const duration = performance.now() - started;
+    expect(full.status).toBe(0);
+    const expected = uciComparable(path.join(reference, 'results.json'));
+
+    const points = new SeedStream(13);
+    const outcomes: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const out = tmp();
+      const delay = Math.round(points.uniform() * duration);
+      const child = spawn(process.execPath, [bin, ...UCI, '--out', out], { stdio: 'ignore' });
+      const workers = new Set<number>();
+      const watch = setInterval(() => childrenOf(child.pid!).forEach((pid) => workers.add(pid)), 50);
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_, s) => resolve(s)));
+      clearTimeout(timer);
+      clearInterval(watch);
+      // Workers notice their parent is gone (their IPC channel closes) and exit.
+      expect(await until(() => [...workers].every((pid) => !alive(pid)), 15_000)).toBe(true);
+      assertNothingHalfWritten(out);
+      const again = runToEnd([...UCI, '--out', out]);
+      expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(uciComparable(path.join(out, 'results.json'))).toEqual(expected);
+      assertNothingHalfWritten(out);
+      outcomes.push(`${delay} ms: ${signal ?? 'finished'} (${workers.size} child processes seen), rerun to equal results`);
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+    console.log(`reference uci run ${Math.round(duration)} ms\n${outcomes.join('\n')}`);
+    fs.rmSync(reference, { recursive: true, force: true });
+  }, 300_000);
+
+  it('SIGTERM reaches the pool workers: the command exits as interrupted and leaves no worker behind', async () => {
+    const out = tmp();
+    const child = spawn(process.execPath, [bin, ...UCI, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Both workers started (and past start-up), then SIGTERM to the command only.
+    expect(await until(() => childrenOf(child.pid!).length === 2, 60_000)).toBe(true);
+    const workers = childrenOf(child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted; finished runs are kept in .*jobs\.jsonl; rerun the same command to continue/);
+    expect(workers.filter(alive)).toEqual([]);
+    assertNothingHalfWritten(out);
+    fs.rmSync(out, { recursive: true, force: true });
+  }, 120_000);
 });
 
 describe('kill -9 during saveModel', () => {
