@@ -7,7 +7,7 @@ import { BACKEND_CHOICES } from './backends';
 import * as path from 'node:path';
 import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
 import { runDoctor } from './commands/doctor';
-import { runReproduceVision } from './commands/reproduce-vision';
+import { VISION_DEFAULTS, runReproduceVision } from './commands/reproduce-vision';
 import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
 import { UCI_DEFAULTS, runReproduceUci } from './commands/reproduce-uci';
 import { UCI_DATASETS } from '@geoparam/datasets';
@@ -31,6 +31,12 @@ function parseInteger(value: string): number {
 function parsePositiveInteger(value: string): number {
   const parsed = parseInteger(value);
   if (parsed <= 0) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
+  return parsed;
+}
+
+function parseNonNegativeInteger(value: string): number {
+  const parsed = parseInteger(value);
+  if (parsed < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative integer.`);
   return parsed;
 }
 
@@ -187,11 +193,19 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
       .option('--lr <rate>', 'learning rate for every variant (default: the paper\'s per variant)', parsePositiveNumber)
       .option('--momentum <m>', 'SGD momentum', parseNumber, 0.9)
       .option('--methods <list>', `comma-separated variants (${VARIANT_CHOICES})`, parseList, architecture === 'vgg6' ? VARIANTS.map((v) => v.key) : ['wn+mbn', 'bn', 'gmp+imn'])
-      .option('--seed <n>', `seed of splits, initialization, batch order and flips (0 to ${MAX_SEED})`, parseSeed, 0)
+      .option('--seed <S>', `seed of the holdout split and --train-limit subset, and the first initialization seed (0 to ${MAX_SEED})`, parseSeed, 0)
+      .option('--seeds <N>', 'initializations S, S+1, …, S+N−1 (with their batch order and flips) per variant and batch size; tables show mean ± s.e.', parsePositiveInteger, VISION_DEFAULTS.seeds)
+      .option(
+        '--recalibrate-stats <N>',
+        'before each evaluation, re-estimate every running statistic (BN, WN+MBN, IMN) from N training batches, weights untouched; 0 = off (the running averages training keeps)',
+        parseNonNegativeInteger,
+        VISION_DEFAULTS.recalibrateStats,
+      )
       .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_CHOICES).default('wasm'))
       .option('--out <dir>', 'results.json, manifest.json and the accuracy curves', path.join('geoparam-out', architecture))
       .option('--json', 'print results.json instead of the table', false)
-      .option('--no-figures', 'skip rendering the SVG/PNG figure');
+      .option('--no-figures', 'skip rendering the SVG/PNG figure')
+      .option('--resume', 'continue an interrupted run: finished runs from partial.json in --out, the interrupted one from its checkpoint', false);
     if (architecture === 'resnet') command.addOption(new Option('--depth <d>', 'ResNet depth').choices(['18', '34', 'cifar']).default('cifar'));
     command.action(async (options) => runReproduceVision({ ...options, architecture }, io.log));
   }

@@ -149,8 +149,12 @@ export function boundaryOfWeights(kernel: tf.Tensor2D, bias: tf.Tensor1D): Bound
   });
 }
 
-/** Exponential moving average, Keras convention: `moving = m * moving + (1 - m) * batch`. */
+/**
+ * Exponential moving average, Keras convention: `moving = m * moving + (1 - m) * batch`. Momentum
+ * 0 is the batch itself, even where `moving` is not finite (0 * NaN would keep the NaN).
+ */
 export function movingAverage(moving: tf.Tensor, batch: tf.Tensor, momentum: number): tf.Tensor {
+  if (momentum === 0) return tf.clone(batch);
   return tf.tidy(() => tf.add(tf.mul(moving, momentum), tf.mul(batch, 1 - momentum)));
 }
 

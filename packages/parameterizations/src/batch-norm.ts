@@ -15,6 +15,11 @@ export function checkMomentum(momentum: number): number {
   return momentum;
 }
 
+/** The momentum a training call updates running statistics with: the call's override, else the layer's own. */
+export function callMomentum(own: number, override: number | undefined): number {
+  return override === undefined ? own : checkMomentum(override);
+}
+
 /**
  * BN after the affine map: `relu(gamma (x.w + b - mu)/sigma + beta)`. Training uses the batch's
  * statistics and updates running ones; inference and the CAB use the running ones.
@@ -59,9 +64,10 @@ export class BatchNormMath extends BaseMath {
     let updates: Record<string, tf.Tensor> | undefined;
     if (context.training) {
       ({ mean, variance } = tf.moments(z, [...this.geometry.statisticAxes]));
+      const momentum = callMomentum(this.momentum, context.statisticsMomentum);
       updates = {
-        movingMean: movingAverage(weights['movingMean']!, mean, this.momentum),
-        movingVariance: movingAverage(weights['movingVariance']!, variance, this.momentum),
+        movingMean: movingAverage(weights['movingMean']!, mean, momentum),
+        movingVariance: movingAverage(weights['movingVariance']!, variance, momentum),
       };
     }
     const normalized = tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, this.epsilon)));

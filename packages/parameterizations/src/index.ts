@@ -47,3 +47,4 @@ export {
 } from './layers';
 export { standard, weightNorm, batchNorm, meanOnlyBatchNorm, geometric, removeParameterizations } from './wrappers';
 export { InputMeanNormalization, inputMeanNormalization, type InputMeanNormalizationOptions } from './input-mean-normalization';
+export { recalibrateStatistics, type RecalibrateOptions, type StatisticsForward } from './recalibrate';

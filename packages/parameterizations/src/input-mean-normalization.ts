@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, ShapeMismatchError, assertPositiveInteger, assertShape, tidy } from '@geoparam/core';
-import { checkMomentum } from './batch-norm';
+import { callMomentum, checkMomentum } from './batch-norm';
 import { subtractMean } from './base';
 import type { ApplyOptions } from './layers';
 
@@ -39,7 +39,7 @@ export class InputMeanNormalization {
       throw new ShapeMismatchError('IMN input', [...Array(Math.max(x.rank - 1, 1)).fill(null), this.channels], x.shape);
     }
     return tidy(() => {
-      const { value, movingMean } = subtractMean(x, this.movingMean, options.training ?? false, this.momentum);
+      const { value, movingMean } = subtractMean(x, this.movingMean, options.training ?? false, callMomentum(this.momentum, options.statisticsMomentum));
       if (movingMean) this.movingMean.assign(movingMean);
       return value;
     });

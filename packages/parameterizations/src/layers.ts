@@ -32,6 +32,8 @@ export type LayerConfig =
 
 export interface ApplyOptions {
   training?: boolean;
+  /** Training only: the running-statistics momentum of this call (see `recalibrateStatistics`). */
+  statisticsMomentum?: number;
 }
 
 export interface PlainWeights {
@@ -98,7 +100,12 @@ export abstract class ParameterizedLayer {
   apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
     this.checkInput(x);
     return tidy(() => {
-      const pre = this.current.apply(x, { training: options.training ?? false, linear: this.linear, foldPositiveScale: this.positivelyHomogeneous });
+      const pre = this.current.apply(x, {
+        training: options.training ?? false,
+        linear: this.linear,
+        foldPositiveScale: this.positivelyHomogeneous,
+        ...(options.statisticsMomentum !== undefined ? { statisticsMomentum: options.statisticsMomentum } : {}),
+      });
       return applyScale(this.activation === 'relu' ? tf.relu(pre.value) : pre.value, pre);
     });
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tidy } from '@geoparam/core';
 import { BaseParameterization, boundaryFrom, columnNorms, glorotKernel, subtractMean, type InitOptions } from './base';
-import { checkMomentum } from './batch-norm';
+import { callMomentum, checkMomentum } from './batch-norm';
 import { WeightNormMath, weightNormKernel } from './weight-norm';
 import type { ApplyContext, Boundary, EffectiveAffine, LayerGeometry, PreActivation, Weights } from './types';
 
@@ -25,7 +25,7 @@ export class MeanOnlyBatchNormMath extends WeightNormMath {
 
   override apply(weights: Weights, x: tf.Tensor, context: ApplyContext): PreActivation {
     const z = context.linear(x, weightNormKernel(weights['v'] as tf.Tensor2D, weights['g']!));
-    const centered = subtractMean(z, weights['movingMean']!, context.training, this.momentum);
+    const centered = subtractMean(z, weights['movingMean']!, context.training, callMomentum(this.momentum, context.statisticsMomentum));
     return {
       value: tf.add(centered.value, weights['bias']!),
       scale: null,

@@ -48,6 +48,12 @@ export interface ApplyContext {
    * sign as `scale` (`scaleIsSign`).
    */
   foldPositiveScale?: boolean;
+  /**
+   * Training only: the running-statistics momentum of this call instead of the
+   * parameterization's own (`recalibrateStatistics` passes `1 - 1/k` at batch k, so the running
+   * statistics become the average of k batches' statistics).
+   */
+  statisticsMomentum?: number;
 }
 
 export interface PreActivation {

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger, toBackendMemoryError, type Fingerprint } from '@geoparam/core';
 import { assertModelFitsData, type Model } from '@geoparam/models';
+import { recalibrateStatistics } from '@geoparam/parameterizations';
 import { toCallbacks, trainingParams, type CallbackLike } from './callback';
 import { restoreTrainingState, saveTrainingState, } from './checkpoint';
 import { UnsizedDataError } from './errors';
 import { evaluateInput } from './evaluate';
 import { yieldToEventLoop, type History, type Logs } from './history';
-import { epochBatches, resolveInput, type DataInput } from './inputs';
+import { epochBatches, resolveInput, type DataInput, type ResolvedInput } from './inputs';
+import type { BatchOrder } from './source';
 import { Interrupts } from './loop/interrupts';
 import { PendingLosses, checkReadEvery } from './loop/pending-losses';
 import { TrainingRun } from './loop/run';
@@ -40,6 +42,15 @@ export interface FitOptions {
   monitorMode?: MonitorMode;
   /** Examples per evaluation batch (default 4096; lower it for large images). */
   evaluationBatchSize?: number;
+  /**
+   * Before each evaluation (validation, train metrics), re-estimate every running statistic (BN,
+   * WN+MBN, IMN) from this many training batches with the weights untouched
+   * (`recalibrateStatistics` of `@geoparam/parameterizations`): the first batches of epoch 0's
+   * order under `seed`, the same ones every time, so the model a run ends with (or whose best
+   * weights it restores) carries the statistics it was validated with. Default: none (the
+   * running averages training keeps).
+   */
+  recalibrateStatistics?: number;
   /** Also compute the metrics on the training set after each epoch (`rmse`, ...; costs a pass). */
   trainMetrics?: boolean;
   /**
@@ -68,6 +79,21 @@ export interface FitOptions {
 function validateOptions(options: FitOptions): void {
   assertPositiveInteger('epochs', options.epochs);
   if (options.batchSize !== undefined && options.batchSize !== 'full') assertPositiveInteger('batchSize', options.batchSize);
+  if (options.recalibrateStatistics !== undefined) assertPositiveInteger('recalibrateStatistics', options.recalibrateStatistics);
+}
+
+/** The inputs of a run's first `count` batches of epoch 0, each disposed once used. */
+async function* recalibrationInputs(train: ResolvedInput, order: BatchOrder, count: number): AsyncGenerator<tf.Tensor> {
+  let taken = 0;
+  for await (const batch of epochBatches(train, order)) {
+    batch.y.dispose();
+    try {
+      yield batch.x;
+    } finally {
+      batch.x.dispose();
+    }
+    if (++taken >= count) return;
+  }
 }
 
 /**
@@ -184,6 +210,10 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
       if (run.stoppedBy('nonFinite') || run.stoppedBy('interrupted')) break;
 
       const logs: Logs = {};
+      if (options.recalibrateStatistics && (validation || (options.trainMetrics && metricNames.length))) {
+        const order = { batchSize, shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch: 0 };
+        await recalibrateStatistics(model, recalibrationInputs(train, order, options.recalibrateStatistics), { limit: options.recalibrateStatistics });
+      }
       if (options.trainMetrics && metricNames.length) Object.assign(logs, await evaluateInput(model, train, { metrics: metricNames, batchSize: evaluationBatchSize, nonFinite: 'return' }));
       if (validation) {
         const values = await evaluateInput(model, validation, { loss: options.loss, metrics: metricNames, batchSize: evaluationBatchSize, nonFinite: 'return' });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeedStream } from '@geoparam/core';
 import { channelMeans, imageDatasetFromArrays } from '@geoparam/datasets';
 import { vgg6 } from '@geoparam/models';
+import { recalibrateStatistics } from '@geoparam/parameterizations';
 import { LambdaCallback, StepDecay, evaluate, fit, imageSource } from '@geoparam/trainer';
 import { describeEachBackend } from '@geoparam/test-utils';
 
@@ -52,5 +53,41 @@ describeEachBackend('fit on images', ({ backend }) => {
     expect(history.history['val_top5']!.every((v) => v === 1)).toBe(true);
     if (backend === 'wasm') expect((await evaluate(model, imageSource(test, { mean }), { metrics: ['accuracy'] }))['accuracy']).toBeGreaterThan(0.6);
     model.dispose();
+  });
+
+  // The cpu backend's conv gradients take tens of seconds for these two runs: wasm (and GPUs) only.
+  (backend === 'cpu' ? it.skip : it).each(['bn', 'gmp+imn'])('%s: recalibrateStatistics re-estimates the running statistics before each validation and leaves training alone', async (variant) => {
+    const train = colours(16, 3);
+    const test = colours(8, 4);
+    const mean = channelMeans(train);
+    const options = { epochs: 2, batchSize: 4, seed: 5, loss: 'softmaxCrossentropy' as const, metrics: ['accuracy' as const], optimizer: { name: 'sgd' as const, learningRate: 0.05, momentum: 0.9 } };
+    const data = { train: imageSource(train, { mean, flip: true }), validation: imageSource(test, { mean }) };
+    const build = () => vgg6({ variant, inputShape: [10, 10, 3], classes: 3, width: 1 / 16, seed: 1 });
+    const recalibrated = build();
+    const plain = build();
+    const before = tf.memory().numTensors;
+    try {
+      await fit(recalibrated, data, { ...options, recalibrateStatistics: 3 });
+      expect(tf.memory().numTensors).toBe(before);
+      await fit(plain, data, options);
+      const a = recalibrated.getWeights();
+      const b = plain.getWeights();
+      const trainable = Object.keys(a).filter((key) => !/moving/i.test(key));
+      // Training mode normalizes with batch statistics: the trainable weights come out bit-identical.
+      for (const key of trainable) expect(Array.from(a[key]!.dataSync())).toEqual(Array.from(b[key]!.dataSync()));
+      // The same 3 batches (epoch 0's order under the run's seed) by hand give the statistics fit left.
+      const host = [...data.train.batches({ batchSize: 4, shuffle: true, seed: 5, epoch: 0 })].slice(0, 3);
+      const inputs = host.map((h) => tf.tensor(h.x, [h.size, 10, 10, 3]));
+      await recalibrateStatistics(plain, inputs);
+      tf.dispose(inputs);
+      const statistics = Object.keys(a).filter((key) => /moving/i.test(key));
+      expect(statistics.length).toBeGreaterThan(0);
+      const c = plain.getWeights();
+      for (const key of statistics) expect(Array.from(c[key]!.dataSync())).toEqual(Array.from(a[key]!.dataSync()));
+      tf.dispose([...Object.values(a), ...Object.values(b), ...Object.values(c)]);
+    } finally {
+      recalibrated.dispose();
+      plain.dispose();
+    }
   });
 });

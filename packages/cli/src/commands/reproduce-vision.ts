@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, SeedStream, assertPositiveInteger, type Fingerprint } from '@geoparam/core';
+import { InvalidArgumentError, SeedStream, assertPositiveInteger, assertSeed, type Fingerprint } from '@geoparam/core';
+import { onInterrupt } from '@geoparam/core/node';
 import { channelMeans, loadCifar10, loadImageNet32, loadMnist, shuffledIndices, splitImages, takeImages, type ImageDataset } from '@geoparam/datasets';
 import { resnet, vgg6, type Model, type ResNetDepth } from '@geoparam/models';
 import { paperLearningRate, resolveVariant } from '@geoparam/parameterizations';
@@ -7,7 +9,9 @@ import { EarlyStopping, ProgressBar, ReduceLROnPlateau, StepDecay, evaluate, fit
 import { writeFigure } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
 import { describeBackend } from '../backends';
-import { dataIdentity, methodFingerprint, runFingerprint } from '../experiments/fingerprints';
+import { assertCheckpointMatches, checkpointFingerprint, dataIdentity, markCheckpoint, methodFingerprint, readPartial, runFingerprint } from '../experiments/fingerprints';
+import { InterruptedError, seedRange } from '../experiments/runner';
+import { describeSample, formatMeanSe, pairedDifferences } from '../experiments/statistics';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { visionCurvesFigure } from '../figures/vision';
 import { formatTable } from '../table';
@@ -16,8 +20,10 @@ export type VisionDataset = 'mnist' | 'cifar10' | 'imagenet32';
 
 export interface VisionRun {
   variant: string;
-  /** The command's fingerprint with this variant, learning rate and batch size. */
+  /** The command's fingerprint with this variant, learning rate, batch size and initialization seed. */
   fingerprint: Fingerprint;
+  /** Initialization, batch order and flips (the data split and subset use `--seed`). */
+  seed: number;
   label: string;
   batchSize: number;
   lr: number;
@@ -45,7 +51,14 @@ export interface VisionOptions {
   lr?: number;
   momentum: number;
   methods: string[];
+  /** The data split and subset, and the first initialization seed. */
   seed: number;
+  /** Initializations seed, seed + 1, …, seed + seeds − 1 per variant and batch size (default 3). */
+  seeds?: number;
+  /** Re-estimate the running statistics from this many training batches before each evaluation; 0 = off (default 20). */
+  recalibrateStats?: number;
+  /** Continue an interrupted run from partial.json and the checkpoint in `out`. */
+  resume?: boolean;
   backend: string;
   out: string;
   figures: boolean;
@@ -61,6 +74,18 @@ export const TABLE2_TOP1: Record<string, [number, number, number]> = {
   gmp: [40.76, 41.65, 41.29],
   'gmp+imn': [43.14, 43.62, 42.7],
 };
+
+/** The CPU-sized defaults: three initializations, and running statistics re-estimated from 20 batches. */
+export const VISION_DEFAULTS = {
+  seeds: 3,
+  /**
+   * 20 training batches (1280 images at batch 64, every pixel of them for a conv layer's
+   * statistics) put the sampling error of the re-estimated statistics far below the lag of the
+   * paper's 0.99 running average after a few hundred steps, and cost about as much as 7 training
+   * steps (forward passes only) per evaluation: ~5% of a 125-step epoch.
+   */
+  recalibrateStats: 20,
+} as const;
 
 async function loadData(o: VisionOptions): Promise<{ train: ImageDataset; test: ImageDataset; note: string }> {
   const source = o.dataDir ? { path: o.dataDir } : {};
@@ -78,8 +103,8 @@ async function loadData(o: VisionOptions): Promise<{ train: ImageDataset; test: 
   return { train: await load({ ...source, split: 'train' }), test: await load({ ...source, split: 'test' }), note: `${o.dataset} official train / test split` };
 }
 
-function buildModel(o: VisionOptions, variant: string, data: ImageDataset): Model {
-  const base = { variant, inputShape: [data.height, data.width, data.channels] as [number, number, number], classes: data.numClasses, width: o.width, seed: o.seed };
+function buildModel(o: VisionOptions, variant: string, data: ImageDataset, seed: number): Model {
+  const base = { variant, inputShape: [data.height, data.width, data.channels] as [number, number, number], classes: data.numClasses, width: o.width, seed };
   if (o.architecture === 'vgg6') return vgg6(base);
   const depth = (o.depth === 'cifar' ? 'cifar' : Number(o.depth ?? 18)) as ResNetDepth;
   return resnet({ ...base, depth });
@@ -94,6 +119,13 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   o.batchSize.forEach((b, i) => assertPositiveInteger(`batchSize[${i}]`, b));
   assertPositiveInteger('epochs', o.epochs);
   if (o.trainLimit !== undefined) assertPositiveInteger('trainLimit', o.trainLimit);
+  const seeds = o.seeds ?? VISION_DEFAULTS.seeds;
+  const recalibrate = o.recalibrateStats ?? VISION_DEFAULTS.recalibrateStats;
+  assertPositiveInteger('seeds', seeds);
+  if (!(Number.isInteger(recalibrate) && recalibrate >= 0)) throw new InvalidArgumentError('recalibrateStats', recalibrate, 'a non-negative integer (0: off)');
+  assertSeed('seed', o.seed);
+  assertSeed('seed + seeds - 1', o.seed + seeds - 1);
+  const initSeeds = seedRange(o.seed, seeds);
   const say = o.json ? () => undefined : log;
   const backend = await useBackend(o.backend);
   const loaded = await loadData(o);
@@ -116,6 +148,8 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
     schedule: o.schedule,
     momentum: o.momentum,
     seed: o.seed,
+    seeds,
+    recalibrateStats: recalibrate,
     backend: backend.name,
   });
   const name = o.architecture === 'vgg6' ? 'VGG-6' : o.depth === 'cifar' ? 'CIFAR ResNet' : `ResNet-${o.depth ?? 18}`;
@@ -125,13 +159,52 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
       (o.schedule.length ? `lr ×0.1 after epochs ${o.schedule.join(', ')}` : 'lr ×0.1 after 5 and early stopping after 10 epochs without better validation top-5 (as the reference)') +
       `; inputs x/255 - mean RGB, ${flip ? 'random horizontal flips' : `no flips (${o.dataset} is not flip-invariant)`}`,
   );
+  say(
+    `initializations ${describeSeeds(initSeeds)} per variant and batch size; ` +
+      (recalibrate > 0
+        ? `running statistics re-estimated from ${recalibrate} training batches before each evaluation (weights untouched; training keeps momentum 0.99)`
+        : 'running statistics as training leaves them (momentum 0.99)'),
+  );
 
-  const runs: VisionRun[] = [];
-  for (const batchSize of o.batchSize) {
-    for (const variant of variants) {
-      const model = buildModel(o, variant, train);
+  const out = o.out;
+  const planned = o.batchSize.flatMap((batchSize) =>
+    variants.flatMap((variant) =>
+      initSeeds.map((seed) => {
+        const lr = learningRate(o, variant);
+        return { batchSize, variant, seed, lr, fingerprint: methodFingerprint(fingerprint, variant, lr, { batchSize, initSeed: seed }) };
+      }),
+    ),
+  );
+  const partial = path.join(out, 'partial.json');
+  const checkpointDir = path.join(out, 'checkpoint');
+  const runs: VisionRun[] = o.resume ? readPartial<VisionRun>(partial, fingerprint, planned.map((p) => p.fingerprint), out) : [];
+  if (runs.length) say(`reusing ${runs.length} finished run${runs.length === 1 ? '' : 's'} from ${partial}`);
+  const savePartial = () => writeJson(out, 'partial.json', { fingerprint, methods: runs }, true);
+  // Settings are pinned from the start: a checkpoint of the first run is only resumed beside them.
+  savePartial();
+  const pending = planned.filter((p) => !runs.some((r) => r.fingerprint.hash === p.fingerprint.hash));
+  // The interrupted run continues first, from its checkpoint; a checkpoint of no run of this command is refused.
+  let resumeHash: string | undefined;
+  if (o.resume && pending.length > 0 && fs.existsSync(path.join(checkpointDir, 'training.json'))) {
+    const stored = checkpointFingerprint(checkpointDir);
+    const match = pending.find((p) => p.fingerprint.hash === stored?.hash);
+    assertCheckpointMatches(checkpointDir, (match ?? pending[0]!).fingerprint);
+    resumeHash = match!.fingerprint.hash;
+    pending.sort((a, b) => Number(b.fingerprint.hash === resumeHash) - Number(a.fingerprint.hash === resumeHash));
+  }
+
+  // Ctrl-C or SIGTERM stops the current fit after its batch, which writes a checkpoint; finished
+  // runs are in partial.json. A second signal falls through to Node's default and exits at once.
+  const interrupt = new AbortController();
+  const stopListening = onInterrupt(() => interrupt.abort());
+  try {
+    for (const planRun of pending) {
+      const { batchSize, variant, seed, lr } = planRun;
+      if (interrupt.signal.aborted) throw new InterruptedError(`interrupted after ${runs.length} of ${planned.length} runs; finished runs are in ${partial}`);
+      const model = buildModel(o, variant, train, seed);
       const label = resolveVariant(variant).label;
-      const lr = learningRate(o, variant);
+      const resumeFrom = planRun.fingerprint.hash === resumeHash ? checkpointDir : undefined;
+      if (!resumeFrom) markCheckpoint(checkpointDir, planRun.fingerprint);
       const started = performance.now();
       try {
         const history = await fit(
@@ -143,24 +216,35 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
             loss: 'softmaxCrossentropy',
             metrics: ['accuracy', 'top5'],
             optimizer: { name: 'sgd', learningRate: lr, momentum: o.momentum },
-            seed: o.seed,
+            seed,
             evaluationBatchSize: 256,
             monitor: 'val_top5',
+            ...(recalibrate > 0 ? { recalibrateStatistics: recalibrate } : {}),
+            fingerprint: planRun.fingerprint,
+            checkpointDir,
+            ...(resumeFrom ? { resumeFrom } : {}),
+            signal: interrupt.signal,
+            handleSigint: false,
             // The reference: reduce-LR x0.1 after 5 and early stopping after 10 flat epochs of
             // validation top-5; --schedule switches to the step schedule instead.
             callbacks: [
               ...(o.schedule.length
                 ? [new StepDecay({ boundaries: o.schedule })]
                 : [new ReduceLROnPlateau({ monitor: 'val_top5', factor: 0.1, patience: 5 }), new EarlyStopping({ monitor: 'val_top5', patience: 10, restoreBestWeights: true })]),
-              new ProgressBar({ label: `${label} b${batchSize}` }),
+              new ProgressBar({ label: `${label} b${batchSize} s${seed}` }),
             ],
           },
         );
+        if (history.stopReason === 'interrupted') {
+          throw new InterruptedError(`${label} batch ${batchSize} seed ${seed}: ${history.message ?? 'interrupted'}; ${runs.length} of ${planned.length} runs finished (${partial})`);
+        }
         const seconds = (performance.now() - started) / 1000;
+        // The model carries the statistics it was last validated with (fit recalibrates before each evaluation).
         const final = await evaluate(model, imageSource(test, { mean }), { metrics: ['accuracy', 'top5'], batchSize: 256 });
         const run: VisionRun = {
           variant,
-          fingerprint: methodFingerprint(fingerprint, variant, lr, { batchSize }),
+          fingerprint: planRun.fingerprint,
+          seed,
           label,
           batchSize,
           lr,
@@ -173,31 +257,78 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
           msPerStep: (seconds * 1000) / Math.max(history.steps, 1),
         };
         runs.push(run);
-        say(`${label} batch ${batchSize}: top-1 ${(100 * run.top1).toFixed(2)}%, top-5 ${(100 * run.top5).toFixed(2)}% after ${run.epochs} epochs (${seconds.toFixed(0)} s, ${run.msPerStep.toFixed(0)} ms/step)`);
+        savePartial();
+        fs.rmSync(checkpointDir, { recursive: true, force: true });
+        say(`${label} batch ${batchSize} seed ${seed}: top-1 ${(100 * run.top1).toFixed(2)}%, top-5 ${(100 * run.top5).toFixed(2)}% after ${run.epochs} epochs (${seconds.toFixed(0)} s, ${run.msPerStep.toFixed(0)} ms/step)`);
       } finally {
         model.dispose();
       }
     }
+  } finally {
+    stopListening();
   }
-  const results = { experiment: o.architecture, fingerprint, flip, model: name, dataset: o.dataset, data: note, backend: backend.name, seed: o.seed, width: o.width, epochs: o.epochs, runs };
-  writeJson(o.out, 'results.json', results);
-  writeJson(o.out, 'manifest.json', runManifest(backend, { ...o }));
-  if (o.figures) await writeFigure(visionCurvesFigure(runs, name, o.dataset), path.join(o.out, `${o.architecture}-curves`));
+  // In plan order, whatever order they ran (or were reused) in.
+  runs.sort((a, b) => planned.findIndex((p) => p.fingerprint.hash === a.fingerprint.hash) - planned.findIndex((p) => p.fingerprint.hash === b.fingerprint.hash));
+  const summary = o.batchSize.map((batchSize) => ({
+    batchSize,
+    variants: Object.fromEntries(variants.map((v) => [v, summarize(runs, v, batchSize)])),
+  }));
+  const results = {
+    experiment: o.architecture,
+    fingerprint,
+    flip,
+    model: name,
+    dataset: o.dataset,
+    data: note,
+    backend: backend.name,
+    seed: o.seed,
+    initSeeds,
+    recalibrateStats: recalibrate,
+    recalibrateNote: RECALIBRATE_NOTE,
+    width: o.width,
+    epochs: o.epochs,
+    statistics: 'per variant and batch size over the initialization seeds: mean, s.e. (sample std / sqrt n), median, min, max of top-1 and top-5; top1DifferenceToStandard: variant − SP on the same seed',
+    summary,
+    runs,
+  };
+  writeJson(out, 'results.json', results);
+  writeJson(out, 'manifest.json', runManifest(backend, { ...o, seeds, initSeeds, recalibrateStats: recalibrate, recalibrateNote: RECALIBRATE_NOTE }));
+  fs.rmSync(partial, { force: true });
+  if (o.figures) await writeFigure(visionCurvesFigure(runs, name, o.dataset), path.join(out, `${o.architecture}-curves`));
   if (o.json) {
     log(JSON.stringify(results, null, 2));
     return;
   }
   const cell = (variant: string, b: number) => {
-    const r = runs.find((x) => x.variant === variant && x.batchSize === b);
-    return r ? `${(100 * r.top1).toFixed(2)} / ${(100 * r.top5).toFixed(2)}` : '-';
+    const s = summarize(runs, variant, b);
+    return s.top1.n ? `${formatMeanSe(s.top1, 2)} / ${formatMeanSe(s.top5, 2)}` : '-';
   };
   const paper = o.dataset === 'imagenet32' && o.architecture === 'vgg6';
   say('');
   say(
     formatTable(
-      ['variant', ...o.batchSize.map((b) => `batch ${b} top-1 / top-5 %`), ...(paper ? ['paper top-1 (256/512/1024)'] : [])],
+      ['variant', ...o.batchSize.map((b) => `batch ${b} top-1 / top-5 % (mean ± s.e., n = ${seeds})`), ...(paper ? ['paper top-1 (256/512/1024)'] : [])],
       variants.map((v) => [resolveVariant(v).label, ...o.batchSize.map((b) => cell(v, b)), ...(paper ? [TABLE2_TOP1[v]!.join(' / ')] : [])]),
     ),
   );
-  say(`\nresults: ${path.join(o.out, 'results.json')}${o.figures ? `, curves: ${path.join(o.out, `${o.architecture}-curves.svg`)}` : ''}`);
+  say(`\nresults: ${path.join(out, 'results.json')}${o.figures ? `, curves: ${path.join(out, `${o.architecture}-curves.svg`)}` : ''}`);
+}
+
+const RECALIBRATE_NOTE =
+  'before each evaluation, every running statistic (BN mean/variance, WN+MBN mean, IMN mean) is re-estimated as the average of the batch statistics of the first N training batches of the run (weights untouched); training itself keeps the paper\'s momentum 0.99';
+
+/** Top-1 and top-5 (in %) of a variant at a batch size over its seeds, and its top-1 difference to SP on the same seeds. */
+function summarize(runs: readonly VisionRun[], variant: string, batchSize: number) {
+  const mine = runs.filter((r) => r.variant === variant && r.batchSize === batchSize);
+  const standard = runs.filter((r) => r.variant === 'sp' && r.batchSize === batchSize);
+  const bySeed = (list: readonly VisionRun[]) => new Map(list.map((r) => [String(r.seed), 100 * r.top1]));
+  return {
+    top1: describeSample(mine.map((r) => 100 * r.top1)),
+    top5: describeSample(mine.map((r) => 100 * r.top5)),
+    top1DifferenceToStandard: variant !== 'sp' && standard.length ? pairedDifferences(bySeed(mine), bySeed(standard)) : null,
+  };
+}
+
+function describeSeeds(seeds: readonly number[]): string {
+  return seeds.length === 1 ? String(seeds[0]) : `${seeds[0]}–${seeds[seeds.length - 1]}`;
 }

@@ -46,10 +46,14 @@ export function markCheckpoint(dir: string, current: Fingerprint): void {
   writeFileAtomicSync(path.join(dir, CHECKPOINT_FINGERPRINT), JSON.stringify(current) + '\n');
 }
 
+/** The fingerprint a checkpoint directory was marked with; undefined when missing or unreadable. */
+export function checkpointFingerprint(dir: string): Fingerprint | undefined {
+  return fingerprintFrom(readJson(path.join(dir, CHECKPOINT_FINGERPRINT)));
+}
+
 /** Refuses to resume a checkpoint written by another run (or by a geoparam without fingerprints). */
 export function assertCheckpointMatches(dir: string, current: Fingerprint): void {
-  const stored = fingerprintFrom(readJson(path.join(dir, CHECKPOINT_FINGERPRINT)));
-  assertSameFingerprint(stored, current, `checkpoint ${dir}`, `delete ${dir} or drop --resume`);
+  assertSameFingerprint(checkpointFingerprint(dir), current, `checkpoint ${dir}`, `delete ${dir} or drop --resume`);
 }
 
 /** What partial.json holds: the command's fingerprint and each finished method with its own. */
