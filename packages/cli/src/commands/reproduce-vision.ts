@@ -167,9 +167,10 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   );
 
   const out = o.out;
-  const planned = o.batchSize.flatMap((batchSize) =>
-    variants.flatMap((variant) =>
-      initSeeds.map((seed) => {
+  // Seed by seed: a run cut short still compares every variant on the seeds it finished.
+  const planned = initSeeds.flatMap((seed) =>
+    o.batchSize.flatMap((batchSize) =>
+      variants.map((variant) => {
         const lr = learningRate(o, variant);
         return { batchSize, variant, seed, lr, fingerprint: methodFingerprint(fingerprint, variant, lr, { batchSize, initSeed: seed }) };
       }),
@@ -267,8 +268,12 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   } finally {
     stopListening();
   }
-  // In plan order, whatever order they ran (or were reused) in.
-  runs.sort((a, b) => planned.findIndex((p) => p.fingerprint.hash === a.fingerprint.hash) - planned.findIndex((p) => p.fingerprint.hash === b.fingerprint.hash));
+  // By batch size, variant and seed, whatever order they ran (or were reused) in.
+  const rank = (r: VisionRun) => [o.batchSize.indexOf(r.batchSize), variants.indexOf(r.variant), r.seed];
+  runs.sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
+  });
   const summary = o.batchSize.map((batchSize) => ({
     batchSize,
     variants: Object.fromEntries(variants.map((v) => [v, summarize(runs, v, batchSize)])),
