@@ -167,8 +167,12 @@ export function uciRefitMembers(plan: UciPlan, records: RecordLookup): Member<Uc
 export function uciTableRecords(plan: UciPlan, records: RecordLookup): { run: UciRun; record: MemberRecord | undefined }[] {
   const refits = new Map(uciRefitMembers(plan, records).map((m) => [m.run.refit!.from, m]));
   return uciFinalMembers(plan, records).map((validation) => {
-    const chosen = plan.settings.protocol === 'refit' ? (refits.get(validation.key) ?? validation) : validation;
-    return { run: chosen.run, record: records.get(chosen.key) };
+    const own = records.get(validation.key);
+    if (plan.settings.protocol !== 'refit') return { run: validation.run, record: own };
+    const refit = refits.get(validation.key);
+    if (refit) return { run: refit.run, record: records.get(refit.key) };
+    // A validation result is never a refit's: without a refit run the entry is missing (or the validation run's failure).
+    return { run: validation.run, record: own?.result === undefined ? own : undefined };
   });
 }
 
