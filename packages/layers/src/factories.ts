@@ -81,8 +81,13 @@ export function withParameterization(
   const config = layer.getConfig();
   const args = Object.fromEntries(SHARED_KEYS.filter((k) => config[k] !== undefined && config[k] !== null).map((k) => [k, config[k]]));
   if (activation !== undefined) args['activation'] = activation;
-  const classes = constructors[target];
-  if (!classes) throw new InvalidArgumentError('parameterization', target, `one with a tfjs-layers class (${Object.keys(constructors).join(', ')})`);
-  const next = classes[kind](args as never);
+  const next = parameterizedLayerFor(target, kind, args);
+  if (!next) throw new InvalidArgumentError('parameterization', target, `one with a tfjs-layers class (${Object.keys(constructors).join(', ')})`);
   return plain ? next.startFrom(plain.kernel, plain.bias) : next;
+}
+
+/** The tfjs-layers layer of `target`'s class for this kind of affine map, or null when `target` has no class. */
+export function parameterizedLayerFor(target: ParameterizationName, kind: Kind, args: Record<string, unknown>): ParameterizedLayer | null {
+  const classes = constructors[target];
+  return classes ? classes[kind](args as never) : null;
 }

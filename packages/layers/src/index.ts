@@ -51,3 +51,4 @@ export {
   type CabStability,
   type CabCallbackOptions,
 } from './cab';
+export { toLayersModel } from './from-model';
