@@ -6,7 +6,7 @@ import * as layers from '@geoparam/layers';
 // the package; this keeps its list equal to what the package really registers.
 test("@geoparam/models' list of geoparam layer classes equals what @geoparam/layers registers", () => {
   const registered = tf.serialization.SerializationMap.getMap().classNameMap;
-  const exported = Object.values(layers).filter(
+  const exported = (Object.values(layers) as unknown[]).filter(
     (value): value is { className: string } =>
       typeof value === 'function' && typeof (value as { className?: unknown }).className === 'string',
   );

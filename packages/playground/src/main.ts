@@ -6,6 +6,7 @@ import '@geoparam/backend-webgl/register';
 import '@geoparam/backend-webgpu/register';
 import '@geoparam/backend-cpu/register';
 import { resolveParameterizationName, type ParameterizationName } from '@geoparam/parameterizations';
+import { bakeLayersModel, toLayersModel } from '@geoparam/layers';
 import { createChart, type SeriesChart } from './charts';
 import { Lane } from './lane';
 import { PLAYGROUND_METHODS, color, label } from './methods';
@@ -50,6 +51,11 @@ export interface PlaygroundState {
     maxLocationShift: number;
     diverged: string | null;
   }[];
+  /**
+   * Models downloaded as TF.js files ("Download for TF.js" on a lane): the file name and the lane
+   * model's predictions at export time on a few inputs, to check the files against.
+   */
+  exports: { label: string; file: string; probe: { inputs: number[][]; outputs: number[] } }[];
 }
 
 declare global {
@@ -76,6 +82,7 @@ const state: PlaygroundState = {
   frameMs: null,
   tensorSamples: [],
   lanes: [],
+  exports: [],
 };
 window.geoparamPlayground = state;
 
@@ -194,9 +201,38 @@ function buildLaneViews(): void {
     canvas.addEventListener('click', (event) => addPoint(canvas, event));
     const metrics = document.createElement('div');
     metrics.className = 'metrics';
-    box.append(title, canvas, metrics);
+    const download = document.createElement('button');
+    download.type = 'button';
+    download.className = 'export';
+    download.textContent = 'Download for TF.js';
+    download.title = 'This network as a TF.js model of stock layers (model.json + weights.bin): any app loads it with tf.loadLayersModel';
+    download.addEventListener('click', () => void exportLane(lane).catch(showError));
+    box.append(title, canvas, metrics, download);
     root.append(box);
     laneCanvases.set(lane, { canvas, metrics });
+  }
+}
+
+/**
+ * Downloads a lane's network as a plain TF.js model: converted to tfjs-layers, then baked to stock
+ * layers, so an app without geoparam loads it with `tf.loadLayersModel`.
+ */
+async function exportLane(lane: Lane): Promise<void> {
+  if (!task) return;
+  const file = `geoparam-${task.name}-${label(lane.method)}`;
+  const inputs = task.inputDim === 1 ? [[-8], [-2.5], [0], [3], [9]] : [[-1, -1], [0, 0.5], [1, -0.25], [2, 1]];
+  // Predictions and conversion happen now, before any await: training may go on meanwhile.
+  const predicted = tf.tidy(() => lane.model.predict(tf.tensor2d(inputs)));
+  const converted = toLayersModel(lane.model);
+  const baked = bakeLayersModel(converted);
+  try {
+    const outputs = Array.from(await predicted.data());
+    await baked.save(`downloads://${file}`);
+    state.exports.push({ label: label(lane.method), file, probe: { inputs, outputs } });
+  } finally {
+    predicted.dispose();
+    baked.dispose();
+    converted.dispose();
   }
 }
 

@@ -1,9 +1,13 @@
 // The playground in a real browser: Debian's chromium driven by playwright-core, against the
 // built page served by scripts/serve.mjs (started here, as a child process, on a free port).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@geoparam/backend-cpu/register';
+import { useBackend } from '@geoparam/core';
 import { sharedData } from '@geoparam/test-utils';
 import type { PlaygroundState } from '../src/main';
 
@@ -57,6 +61,8 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
     mkdirSync(outputDir, { recursive: true });
     baseUrl = await startServer();
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+    // For loading the files the page downloads, as a plain TF.js app in Node would.
+    await useBackend('cpu');
   });
 
   afterAll(async () => {
@@ -179,6 +185,44 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
     const after = await page.evaluate(() => window.geoparamPlayground);
     expect(after.steps).toBe(1);
     expect(after.lanes[0]!.diverged).toBeNull();
+    await page.close();
+  });
+
+  it('downloads a trained lane as TF.js files that plain tfjs-layers loads, with the same predictions', async () => {
+    const { page, errors } = await openPage('?task=banana&methods=BN,GmP&lr=0.01&batch=128&backend=wasm&steps=40&autostart=1');
+    expect(errors).toEqual([]);
+    const saved: Record<string, Buffer> = {};
+    page.on('download', (download) => {
+      void download.path().then((file) => {
+        saved[download.suggestedFilename()] = readFileSync(file);
+      });
+    });
+    for (const lane of ['BN', 'GmP']) {
+      await page.locator(`.lane[data-method=${lane === 'BN' ? 'batchNorm' : 'geometric'}] button.export`).click();
+      const file = `geoparam-banana-${lane}`;
+      await page.waitForFunction((name) => window.geoparamPlayground.exports.some((e) => e.file === name), file);
+      const weightsFile = `${file}.weights.bin`;
+      const deadline = Date.now() + 30_000;
+      while (!(saved[`${file}.json`] && saved[weightsFile]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const json = JSON.parse(saved[`${file}.json`]!.toString('utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+      expect(json.weightsManifest[0]!.paths).toEqual([`./${weightsFile}`]);
+      // Stock layers only: what an app without geoparam can load.
+      const classes = JSON.stringify(json.modelTopology).match(/"class_name":"[A-Za-z0-9]+"/g)!;
+      expect(classes.some((c) => /Geometric|WeightNorm|MeanNormalization/.test(c))).toBe(false);
+      const weights = saved[weightsFile]!;
+      const model = await tfl.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+        }),
+      );
+      const { probe } = (await page.evaluate(() => window.geoparamPlayground.exports)).find((e) => e.file === file)!;
+      const predicted = tf.tidy(() => Array.from((model.predict(tf.tensor2d(probe.inputs)) as tf.Tensor).dataSync()));
+      // The page ran wasm, this process runs the cpu backend: float32 round-off only.
+      predicted.forEach((value, i) => expect(Math.abs(value - probe.outputs[i]!)).toBeLessThan(1e-4));
+      model.dispose();
+    }
     await page.close();
   });
 
