@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors';
 import { assertFiniteNumber } from './validate';
 
 /**
@@ -20,6 +21,17 @@ export class SeedStream {
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 1;
+  }
+
+  /**
+   * Skips `count` seeds in O(1): the state only ever advances by a constant, so `skip(n)` then
+   * `next()` gives what n + 1 calls of `next()` give (per-epoch seeds of long runs need this).
+   */
+  skip(count: number): this {
+    if (!Number.isInteger(count) || count < 0) throw new InvalidArgumentError('count', count, 'a non-negative integer');
+    // (state + count · golden) mod 2^32: Math.imul takes both factors mod 2^32 exactly.
+    this.state = (this.state + Math.imul(count, 0x9e3779b9)) >>> 0;
+    return this;
   }
 
   /** A uniform float in [0, 1). */

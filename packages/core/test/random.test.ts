@@ -20,6 +20,17 @@ describe('SeedStream', () => {
     expect(Math.abs(Math.sqrt(variance) - 1)).toBeLessThan(0.03);
   });
 
+  it('skips n seeds in one call exactly as n calls of next() do, past 2^32 steps too', () => {
+    for (const [seed, n] of [[0, 0], [1, 1], [7, 10_000], [2 ** 31 - 1, 123_457], [42, 2 ** 32 + 5]] as const) {
+      const walked = new SeedStream(seed);
+      // 2^32 steps return the state to where it was: walk only n mod 2^32 of them.
+      for (let i = 0; i < n % 2 ** 32; i++) walked.next();
+      expect(new SeedStream(seed).skip(n).next()).toBe(walked.next());
+    }
+    expect(() => new SeedStream(0).skip(-1)).toThrow(/count must be a non-negative integer, got -1/);
+    expect(() => new SeedStream(0).skip(1.5)).toThrow(InvalidArgumentError);
+  });
+
   it('rejects a non-finite seed by name', () => {
     expect(() => new SeedStream(Number.NaN)).toThrow(InvalidArgumentError);
     expect(() => new SeedStream(Number.NaN)).toThrow(/seed must be a finite number, got NaN/);

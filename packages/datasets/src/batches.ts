@@ -42,9 +42,7 @@ export function epochPlan(numExamples: number, o: BatchOptions): { epochSeed: nu
   assertFiniteNumber('seed', seed);
   const epoch = o.epoch ?? 0;
   if (!Number.isInteger(epoch) || epoch < 0) throw new InvalidArgumentError('epoch', epoch, 'a non-negative integer');
-  const stream = new SeedStream(seed);
-  for (let i = 0; i < epoch; i++) stream.next();
-  const epochSeed = stream.next();
+  const epochSeed = new SeedStream(seed).skip(epoch).next();
   const order = o.shuffle ? shuffledIndices(numExamples, epochSeed) : Int32Array.from({ length: numExamples }, (_, i) => i);
   return { epochSeed, order };
 }
