@@ -167,7 +167,7 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
       .option('--stability-steps <n>', 'steps recorded in the lr 0.1 stability run', parsePositiveInteger, defaults.stabilitySteps)
       .option('--json', 'print results.json instead of the table', false)
       .option('--no-figures', 'skip rendering the SVG/PNG figures')
-      .option('--resume', 'continue an interrupted run from its checkpoint in --out', false);
+      .option('--resume', 'continue an interrupted run in --out: its finished methods and seed runs are reused, the method in progress trains again', false);
     if (experiment === 'banana') {
       command.option('--data-dir <path>', 'a local banana.csv or its directory (default: download once, verify sha256, cache)');
     }

@@ -6,8 +6,5 @@ export function formatTable(header: string[], rows: string[][], align: 'numbers'
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function formatNumber(value: number, digits = 4): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e5)) return value.toExponential(2);
-  return value.toFixed(digits);
-}
+// Numbers in tables are formatted as the experiments' tables format them.
+export { formatNumber } from '@geoparam/experiments';

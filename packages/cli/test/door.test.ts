@@ -86,9 +86,9 @@ describe('geoparam door checks', () => {
 });
 
 describe('the built CLI, interrupted', () => {
-  it('SIGTERM during a stability run keeps the trained method, and --resume only redoes the stability run', async () => {
+  it('SIGTERM stops the method in progress, keeps the finished ones, and --resume trains only the rest', async () => {
     const dir = tmp();
-    const args = [bin, 'reproduce', 'levy', '--methods', 'sp', '--seeds', '1', '--epochs', '30', '--stability-steps', '1000', '--no-figures', '--out', dir];
+    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,wn', '--seeds', '1', '--epochs', '3000', '--stability-steps', '1000', '--no-figures', '--out', dir];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -104,14 +104,15 @@ describe('the built CLI, interrupted', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
-    expect(stderr).toMatch(/interrupted during the stability run of SP; rerun the same command with --resume to continue/);
+    expect(stderr).toMatch(/interrupted at epoch \d+, step \d+ during the runs of WN on data draw 0; rerun the same command with --resume to continue/);
     const kept = JSON.parse(fs.readFileSync(partial, 'utf8')).methods;
-    expect(kept.map((m: { method: string; stability: unknown }) => [m.method, m.stability])).toEqual([['standard', null]]);
+    expect(kept.map((m: { method: string; stability: { perStep: number[] } }) => [m.method, m.stability.perStep.length])).toEqual([['standard', 1000]]);
     const resumed = execFileSync(process.execPath, [...args, '--resume'], { encoding: 'utf8' });
-    expect(resumed).toMatch(/reusing SP from .*partial\.json: trained, the stability run remains/);
+    expect(resumed).toMatch(/reusing 1 finished method from .*partial\.json: SP/);
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     expect(results.methods.standard.stability.perStep).toHaveLength(1000);
-    expect(results.methods.standard.epochs).toMatchObject({ n: 1, max: 30 });
+    expect(results.methods.weightNorm.stability.perStep).toHaveLength(1000);
+    expect(results.methods.standard.epochs).toMatchObject({ n: 1 });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -24,7 +24,8 @@ describe('geoparam reproduce levy', () => {
     for (const [method, m] of Object.entries<Record<string, unknown>>(saved.methods)) {
       expect(m['lr']).toBe(method === 'geometric' ? 0.1 : 0.01);
       const runs = m['runs'] as { dataSeed: number; initSeed: number; testRmse: number; epochs: number; stacked: boolean }[];
-      expect(runs.map((r) => [r.dataSeed, r.initSeed, r.stacked])).toEqual([[0, 0, false], [0, 1, true]]);
+      // Every run of a method on a draw, the showcase's included, is one stacked computation.
+      expect(runs.map((r) => [r.dataSeed, r.initSeed, r.stacked])).toEqual([[0, 0, true], [0, 1, true]]);
       expect(runs.every((r) => r.epochs <= 40 && r.testRmse > 0)).toBe(true);
       const stats = m['testRmse'] as { n: number; mean: number; median: number; min: number; max: number };
       expect(stats).toMatchObject({ n: 2, min: Math.min(...runs.map((r) => r.testRmse)), max: Math.max(...runs.map((r) => r.testRmse)) });
@@ -121,9 +122,9 @@ describe('the built CLI', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes a checkpoint on Ctrl-C and --resume finishes the run', async () => {
+  it('keeps the finished methods on Ctrl-C and --resume trains only the rest', async () => {
     const dir = tmp();
-    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '1', '--epochs', '6000', '--stability-steps', '10', '--no-figures', '--out', dir];
+    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '2', '--epochs', '6000', '--stability-steps', '10', '--no-figures', '--out', dir];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -132,7 +133,7 @@ describe('the built CLI', () => {
     // Interrupt once SP is done and GmP is training.
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if (/^SP: test RMSE/m.test(stdout) || fs.existsSync(path.join(dir, 'checkpoints', 'geometric'))) {
+        if (/^SP: test RMSE/m.test(stdout)) {
           clearInterval(timer);
           setTimeout(() => {
             child.kill('SIGINT');
@@ -143,10 +144,11 @@ describe('the built CLI', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
-    expect(stderr).toMatch(/interrupted at epoch \d+, step \d+; checkpoint written to .*geometric; rerun the same command with --resume/);
-    expect(fs.existsSync(path.join(dir, 'checkpoints', 'geometric', 'training.json'))).toBe(true);
+    expect(stderr).toMatch(/interrupted at epoch \d+, step \d+ during the runs of GmP on data draw 0; rerun the same command with --resume to continue/);
     const partialFile = path.join(dir, 'partial.json');
-    expect(JSON.parse(fs.readFileSync(partialFile, 'utf8')).methods.map((m: { method: string }) => m.method)).toEqual(['standard']);
+    const partial = JSON.parse(fs.readFileSync(partialFile, 'utf8'));
+    expect(partial.methods.map((m: { method: string }) => m.method)).toEqual(['standard']);
+    expect(partial.runs.map((r: { method: string; initSeed: number }) => `${r.method} ${r.initSeed}`)).toEqual(['standard 1']);
 
     // Resuming under other settings is refused before any training, naming what differs and how to start over.
     const command = args.slice(1);
@@ -155,19 +157,14 @@ describe('the built CLI', () => {
     expect(otherSeed.err).toMatch(new RegExp(`partial results ${partialFile} was made with other settings: .*seed 0 there, 1 now\\. To start over: delete ${dir} or drop --resume`));
     const otherBackend = await run([...command, '--backend', 'cpu', '--resume']);
     expect(otherBackend.err).toMatch(/backend "wasm" there, "cpu" now/);
-    // The checkpoint carries its own fingerprint: without partial.json, seed 1 still cannot continue seed 0's GmP.
-    fs.renameSync(partialFile, `${partialFile}.aside`);
-    const checkpoint = path.join(dir, 'checkpoints', 'geometric');
-    const otherSeedCheckpoint = await run([...command, '--methods', 'gmp', '--seed', '1', '--resume']);
-    expect(otherSeedCheckpoint.code).toBe(4);
-    expect(otherSeedCheckpoint.err).toMatch(new RegExp(`checkpoint ${checkpoint} was made with other settings: .*seed 0 there, 1 now\\. To start over: delete ${checkpoint} or drop --resume`));
-    fs.renameSync(`${partialFile}.aside`, partialFile);
 
     const resumed = execFileSync(process.execPath, [...args, '--resume'], { encoding: 'utf8' });
-    expect(resumed).toMatch(new RegExp(`reusing 1 finished run from ${partialFile}: SP`));
+    expect(resumed).toMatch(new RegExp(`reusing 1 finished method from ${partialFile}: SP, and 1 seed runs`));
+    expect(resumed).not.toMatch(/^SP: test RMSE/m);
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     expect(Object.keys(results.methods)).toEqual(['standard', 'geometric']);
-    expect(fs.existsSync(path.join(dir, 'checkpoints', 'geometric'))).toBe(false);
+    expect(results.methods.standard.runs.map((r: { initSeed: number }) => r.initSeed)).toEqual([0, 1]);
+    expect(fs.existsSync(partialFile)).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -44,3 +44,10 @@ export function formatMeanSe(s: Pick<SampleSummary, 'n' | 'mean' | 'se'>, digits
 export function formatRange(s: Pick<SampleSummary, 'n' | 'min' | 'max'>, digits = 3): string {
   return s.n === 0 ? '-' : `${s.min.toFixed(digits)}–${s.max.toFixed(digits)}`;
 }
+
+/** A number for a table: fixed decimals, or 2-digit scientific notation when very small or large. */
+export function formatNumber(value: number, digits = 4): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e5)) return value.toExponential(2);
+  return value.toFixed(digits);
+}

@@ -1,11 +1,9 @@
-import { METHODS } from '@geoparam/parameterizations';
+import { METHODS, methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
 import type { FigureSpec } from '@geoparam/plot';
-import type { BananaResult } from '../experiments/banana';
-import type { LevyResult } from '../experiments/levy';
-import type { ParameterizationName } from '@geoparam/parameterizations';
-import { METHOD_LABELS } from '../labels';
-import { thinRecords, type SeedRun } from '../experiments/runner';
-import { describeSample } from '../experiments/statistics';
+import type { BananaResult } from '../banana/protocol';
+import type { LevyResult } from '../levy/protocol';
+import { describeSample } from '../statistics';
+import { thinRecords, type SeedRun } from './runs';
 
 const METHOD_ORDER = METHODS.map((m) => m.label);
 
@@ -213,7 +211,7 @@ export function seedSpreadFigure(runs: SeedRun[], paper: Partial<Record<Paramete
   const values: Record<string, unknown>[] = [];
   const labels: string[] = [];
   for (const method of [...new Set(runs.map((r) => r.method))]) {
-    const label = METHOD_LABELS[method] ?? method;
+    const label = methodLabel(method);
     labels.push(label);
     const mine = runs.filter((r) => r.method === method);
     mine.forEach((r) => values.push({ kind: 'run', method: label, value: r.testMetric, draw: r.dataSeed, init: r.initSeed }));

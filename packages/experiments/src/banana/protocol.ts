@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { bananaExperiment, type DataDraw, type Dataset } from '@geoparam/datasets';
+import { mlp } from '@geoparam/models';
+import type { ParameterizationName } from '@geoparam/parameterizations';
+import type { Protocol } from '../uci/protocol';
+import { runStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
+import { seedRange, type SeedRun, type StudyTrainSpec } from '../study/runs';
+import type { StudyFacts } from '../study/aggregate';
+
+/** Paper numbers (Fig 3, test accuracy). */
+export const BANANA_PAPER_ACCURACY: Partial<Record<ParameterizationName, number>> = { standard: 0.8, weightNorm: 0.81, batchNorm: 0.875, geometric: 0.885 };
+
+/** `reproduce banana`'s defaults: the paper's schedule, 5 initializations, a validation split carved from the training part. */
+export const BANANA_DEFAULTS = { epochs: 5000, stabilitySteps: 100, seeds: 5, protocol: 'validation' as Protocol };
+
+/** The decision grid of the boundary figure: 41 × 41 points on [-3, 3]² (standardized inputs). */
+export const BANANA_GRID = { low: -3, high: 3, size: 41 };
+
+/** How Banana's tables, notes and figures name things. */
+export const BANANA_STUDY: StudyFacts = {
+  experiment: 'banana',
+  title: 'Banana',
+  metricKey: 'testAccuracy',
+  metricName: 'test accuracy',
+  paper: BANANA_PAPER_ACCURACY,
+  drawNotes: {
+    reference: "reference: np.random.seed(S), np.random.choice(5300, 1000, replace=False), train_test_split(test_size=0.2, random_state=S)",
+    own: "own: geoparam's SeedStream (not the notebook's points or split)",
+  },
+  protocolNotes: {
+    validation: 'validation: LR schedule and early stopping watch accuracy on 20% of the training split, held out',
+    paper: 'paper: LR schedule and early stopping watch the TEST split, as the reference notebook does (optimistic test accuracy)',
+  },
+  stabilityMetric: 'max CAB angle change per step (degrees)',
+  stabilityColumn: 'max angle°, lr 0.1',
+};
+
+/** A Banana method's result: its showcase and stability runs, and P(class 1) on the decision grid after training. */
+export interface BananaMethodResult extends StudyMethodResult {
+  gridProbability: number[];
+}
+
+/** What a Banana study gives: the first draw's test points and grid (for figures), every method's result and every run's. */
+export interface BananaResult {
+  test: { x: number[][]; y: number[] };
+  grid: { x1: number[]; x2: number[]; step: number };
+  /** The showcase run of each method (draw S, initialization S). */
+  methods: BananaMethodResult[];
+  /** Every run's result: the showcase runs first, then the others. */
+  runs: SeedRun[];
+}
+
+function rows(d: Dataset): number[][] {
+  return Array.from({ length: d.numExamples }, (_, i) => Array.from(d.x.subarray(i * d.numFeatures, (i + 1) * d.numFeatures)));
+}
+
+/**
+ * How draw `dataSeed` trains under Figure 3's protocol: 1000 of the banana points, 80/20 split,
+ * standardized on the training part; 10 ReLU units and a sigmoid output, BCE, Adam, batch 128, up
+ * to `epochs`, reduce-LR ×0.1 (patience 50) and early stopping (patience 100) on validation
+ * accuracy. `paper` validates on the test split, as the reference does (optimistic); `validation`
+ * on 20% of the training split, held out.
+ */
+export function bananaTrainSpec(full: Dataset, dataSeed: number, options: { epochs: number; protocol: Protocol; dataDraw: DataDraw; signal?: AbortSignal }): StudyTrainSpec & { validation: Dataset } {
+  const split = bananaExperiment(full, { seed: dataSeed, draw: options.dataDraw, validationFraction: options.protocol === 'validation' ? 0.2 : 0 });
+  return {
+    buildModel: (method, seed) => mlp({ inputDim: 2, hidden: [10], head: 'sigmoid', parameterization: method, seed }),
+    train: split.train,
+    validation: options.protocol === 'paper' ? split.test : split.validation!,
+    test: split.test,
+    fit: { epochs: options.epochs, batchSize: 128, loss: 'binaryCrossentropy', metrics: ['accuracy'] },
+    schedule: { monitor: 'val_accuracy', factor: 0.1, reducePatience: 50, stopPatience: 100 },
+    testMetric: 'accuracy',
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+/**
+ * Figure 3 on `full` (the 5300 banana points, `loadBanana`): per method, every (draw,
+ * initialization) run, each draw's runs as one stacked computation; on draw S the showcase run
+ * (initialization S) keeps the decision grid and CAB trajectory, and the stability run (lr 0.1,
+ * `stabilitySteps` steps) records each step's largest CAB angle change. `done` (from an
+ * interrupted run) is not trained again.
+ */
+export async function runBanana(options: StudyOptions<BananaMethodResult>, full: Dataset, done?: StudyProgress<BananaMethodResult>): Promise<BananaResult> {
+  const step = (BANANA_GRID.high - BANANA_GRID.low) / (BANANA_GRID.size - 1);
+  const axis = Array.from({ length: BANANA_GRID.size }, (_, i) => BANANA_GRID.low + i * step);
+  const grid = tf.tensor2d(axis.flatMap((x2) => axis.map((x1) => [x1, x2])));
+  const probabilities = new Map<string, number[]>();
+  const inspect: StudyTrainSpec['inspect'] = async (method, model, phase) => {
+    if (phase !== 'final') return;
+    const p = model.predict(grid);
+    try {
+      probabilities.set(method, Array.from(await p.data()));
+    } finally {
+      p.dispose();
+    }
+  };
+  const specs = seedRange(options.seed, options.dataSeeds).map((dataSeed) => ({ dataSeed, spec: { ...bananaTrainSpec(full, dataSeed, options), inspect } }) satisfies StudyDraw);
+  try {
+    const { methods, runs } = await runStudy(options, specs, {
+      metricName: 'test accuracy',
+      stabilityMetric: 'maxAngleChange',
+      describeStability: (s) => `stability max angle change at lr 0.1: ${s.max.toFixed(1)}°`,
+      result: (base) => ({ ...base, gridProbability: probabilities.get(base.method) ?? [] }),
+    }, done);
+    const test = specs[0]!.spec.test;
+    return { test: { x: rows(test), y: Array.from(test.y) }, grid: { x1: axis, x2: axis, step }, methods, runs };
+  } finally {
+    grid.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+import type { DataDraw } from '@geoparam/datasets';
+import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
+import type { CallbackLike } from '@geoparam/trainer';
+import { paperLearningRate } from '../methods';
+import type { Protocol } from '../uci/protocol';
+import { seedRange, trainMethodRuns, type MethodOutcome, type SeedRun, type StabilityOutcome, type StabilityRequest, type StudyTrainSpec } from './runs';
+
+/** A method's showcase run with its stability run: what the figures of a study draw. */
+export interface StudyMethodResult extends MethodOutcome {
+  stability: StabilityOutcome;
+}
+
+/** What every seed study (Levy, Banana) takes; `R` is its per-method result. */
+export interface StudyOptions<R extends StudyMethodResult = StudyMethodResult> {
+  /** The first data draw and the first initialization seed (the showcase and stability runs use it). */
+  seed: number;
+  /** Initialization seeds per method and draw: seed, seed + 1, … */
+  seeds: number;
+  /** Data draws: seed, seed + 1, … */
+  dataSeeds: number;
+  dataDraw: DataDraw;
+  methods: readonly ParameterizationName[];
+  epochs: number;
+  protocol: Protocol;
+  /** Steps of each method's stability run (learning rate 0.1, data draw S, initialization S). */
+  stabilitySteps: number;
+  /** Ctrl-C: the method in progress stops after its current batch and the study throws `InterruptedError`. */
+  signal?: AbortSignal;
+  /** Callbacks of each method's showcase run (e.g. a progress bar). */
+  showcaseCallbacks?: (method: ParameterizationName) => CallbackLike[];
+  /** Called with each method's result once its runs on the first draw are done (so it survives an interrupt). */
+  onMethod?: (result: R) => void;
+  /** Called with each finished group of seed runs (likewise). */
+  onRuns?: (runs: SeedRun[]) => void;
+  log?: (line: string) => void;
+}
+
+/** What a study already has (from an interrupted run): finished methods and seed runs are not trained again. */
+export interface StudyProgress<R extends StudyMethodResult = StudyMethodResult> {
+  methods: readonly R[];
+  runs: readonly SeedRun[];
+}
+
+/** One data draw of a study and how its runs train. */
+export interface StudyDraw {
+  dataSeed: number;
+  spec: StudyTrainSpec;
+}
+
+/** What distinguishes one study from another, beyond its draws. */
+export interface StudyProtocol<R extends StudyMethodResult> {
+  /** `test RMSE`, `test accuracy`: how log lines name the test metric. */
+  metricName: string;
+  stabilityMetric: StabilityRequest['metric'];
+  /** A log line's account of a stability run. */
+  describeStability(stability: StabilityOutcome): string;
+  /** The method's result from its showcase and stability runs (adding what `inspect` recorded). */
+  result(base: StudyMethodResult): R;
+}
+
+/** The stability runs' learning rate (Fig 2(c), 3(i)). */
+export const STABILITY_LEARNING_RATE = 0.1;
+
+/** A showcase run as one of the seed runs the tables summarize. */
+export function showcaseRun(outcome: MethodOutcome, seed: number): SeedRun {
+  return { method: outcome.method, dataSeed: seed, initSeed: seed, testMetric: outcome.testMetric, epochs: outcome.epochs, stopReason: outcome.stopReason, stacked: outcome.stacked, wallSeconds: outcome.wallSeconds };
+}
+
+/**
+ * Runs a seed study: per method, every (draw, initialization) run, each draw's runs as one stacked
+ * computation (`trainMethodRuns`); on the first draw the stack also holds the showcase's trajectory
+ * and the stability run. What `done` holds is not trained again. Returns every method's result and
+ * every run (the showcase runs first).
+ */
+export async function runStudy<R extends StudyMethodResult>(
+  options: StudyOptions<R>,
+  draws: readonly StudyDraw[],
+  protocol: StudyProtocol<R>,
+  done: StudyProgress<R> = { methods: [], runs: [] },
+): Promise<{ methods: R[]; runs: SeedRun[] }> {
+  const log = options.log ?? (() => undefined);
+  const initSeeds = seedRange(options.seed, options.seeds);
+  const results: R[] = options.methods.map((m) => done.methods.find((r) => r.method === m)).filter((r): r is R => r !== undefined);
+  const runs: SeedRun[] = done.runs.filter((r) => options.methods.includes(r.method));
+  for (const method of options.methods) {
+    const learningRate = paperLearningRate(method);
+    for (const [d, draw] of draws.entries()) {
+      const withShowcase = d === 0 && !results.some((r) => r.method === method);
+      // The showcase run's SeedRun comes with its method result.
+      const todo = initSeeds.filter((seed) => !(d === 0 && seed === options.seed) && !runs.some((r) => r.method === method && r.dataSeed === draw.dataSeed && r.initSeed === seed));
+      const trained = await trainMethodRuns(draw.spec, {
+        method,
+        learningRate,
+        dataSeed: draw.dataSeed,
+        seeds: withShowcase ? [options.seed, ...todo] : todo,
+        ...(withShowcase ? { showcase: { seed: options.seed, callbacks: options.showcaseCallbacks?.(method) ?? [] }, stability: { seed: options.seed, learningRate: STABILITY_LEARNING_RATE, steps: options.stabilitySteps, metric: protocol.stabilityMetric } } : {}),
+      });
+      const others = trained.runs.filter((r) => !(withShowcase && r.initSeed === options.seed));
+      if (others.length) {
+        runs.push(...others);
+        options.onRuns?.(others);
+      }
+      if (trained.showcase && trained.stability) {
+        const result = protocol.result({ ...trained.showcase, stability: trained.stability });
+        results.push(result);
+        options.onMethod?.(result);
+        log(`${result.label}: ${protocol.metricName} ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}); ${protocol.describeStability(result.stability)}`);
+      }
+      if (others.length) log(`${methodLabel(method)}, data draw ${draw.dataSeed}: ${protocol.metricName} ${others.map((r) => r.testMetric.toFixed(3)).join(', ')} (initializations ${others.map((r) => r.initSeed).join(', ')})`);
+    }
+  }
+  const ordered = options.methods.map((m) => results.find((r) => r.method === m)!);
+  return { methods: ordered, runs: [...ordered.map((r) => showcaseRun(r, options.seed)), ...runs] };
+}

@@ -1,0 +1,236 @@
+import type { Dataset } from '@geoparam/datasets';
+import type { Model } from '@geoparam/models';
+import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
+import {
+  CabTracker,
+  Callback,
+  EarlyStopping,
+  ReduceLROnPlateau,
+  evaluate,
+  fitStacked,
+  type CabRecord,
+  type CallbackLike,
+  type FitOptions,
+  type History,
+  type StackedMember,
+} from '@geoparam/trainer';
+import { InterruptedError } from '../errors';
+
+/** What the learning-rate schedule and early stopping of a study watch, and how patiently. */
+export interface StudySchedule {
+  /** What ReduceLROnPlateau and EarlyStopping watch (`loss`, `val_loss`, `val_accuracy`, ...). */
+  monitor: string;
+  /** Epochs without improvement before the learning rate is multiplied by `factor`. */
+  reducePatience: number;
+  /** Epochs without improvement before training stops (best weights restored). */
+  stopPatience: number;
+  factor: number;
+}
+
+/** How every run of one method on one data draw trains: the model, the data parts, the schedule. */
+export interface StudyTrainSpec {
+  /** A fresh model of the method, initialized from `seed`. */
+  buildModel(method: ParameterizationName, seed: number): Model;
+  train: Dataset;
+  /** What the schedule watches when it watches `val_*`; absent when it watches the training loss. */
+  validation?: Dataset;
+  test: Dataset;
+  fit: Pick<FitOptions, 'epochs' | 'batchSize' | 'loss' | 'metrics'>;
+  schedule: StudySchedule;
+  /** The number each run reports, on the test part. */
+  testMetric: 'rmse' | 'accuracy';
+  /** Ctrl-C: training stops after the current batch and the method's runs throw `InterruptedError`. */
+  signal?: AbortSignal;
+  /** Called with the showcase run's model before and after training (predictions for figures). */
+  inspect?(method: ParameterizationName, model: Model, phase: 'initial' | 'final'): Promise<void>;
+}
+
+/** One training run of a method on one data draw from one initialization, as the tables use it. */
+export interface SeedRun {
+  method: ParameterizationName;
+  dataSeed: number;
+  initSeed: number;
+  testMetric: number;
+  epochs: number;
+  stopReason: string;
+  /** Trained with other runs as one stacked computation (`fitStacked`); wall time is its share. */
+  stacked: boolean;
+  wallSeconds: number;
+}
+
+/** The showcase run of a method (data draw S, initialization S): its history and CAB trajectory. */
+export interface MethodOutcome {
+  method: ParameterizationName;
+  label: string;
+  lr: number;
+  epochs: number;
+  stopReason: string;
+  testMetric: number;
+  /** Its share of its stack's wall time when `stacked`. */
+  wallSeconds: number;
+  stacked: boolean;
+  history: History;
+  /** Every ReLU unit's boundary at the start and after each epoch, thinned to at most 500 records. */
+  trajectory: CabRecord[];
+}
+
+/** Fig 2(c)/3(i): a run at a large learning rate, with every step's largest boundary move. */
+export interface StabilityOutcome {
+  /** The chosen metric per step. */
+  perStep: number[];
+  /** Its largest value (NaN when a step's was NaN). */
+  max: number;
+  maxLocationShift: number[];
+  maxAngleChange: number[];
+}
+
+/** A stability run: `steps` optimizer steps at `learningRate` without schedule, from initialization `seed`. */
+export interface StabilityRequest {
+  seed: number;
+  learningRate: number;
+  steps: number;
+  /** What `perStep` and `max` report: |Δφ| (Levy) or the angle change in degrees (Banana). */
+  metric: 'maxLocationShift' | 'maxAngleChange';
+}
+
+/** What `trainMethodRuns` trains for one method on one data draw. */
+export interface MethodRunsRequest {
+  method: ParameterizationName;
+  learningRate: number;
+  /** Recorded in each `SeedRun`. */
+  dataSeed: number;
+  /** Initialization seeds trained with the schedule (each also seeds its batch order). */
+  seeds: readonly number[];
+  /** The seed (one of `seeds`) whose run keeps its history, CAB trajectory and `inspect` calls; `callbacks` see only it (e.g. a progress bar). */
+  showcase?: { seed: number; callbacks?: CallbackLike[] };
+  stability?: StabilityRequest;
+}
+
+/** The runs of one method on one data draw: every seed's, the showcase's details, the stability series. */
+export interface MethodRuns {
+  /** One per requested seed, in order, the showcase's included. */
+  runs: SeedRun[];
+  showcase?: MethodOutcome;
+  stability?: StabilityOutcome;
+}
+
+/** At most `limit` evenly spaced records, always keeping the first and the last. */
+export function thinRecords<T>(items: T[], limit: number): T[] {
+  if (items.length <= limit) return items;
+  const stride = (items.length - 1) / (limit - 1);
+  return Array.from({ length: limit }, (_, i) => items[Math.round(i * stride)]!);
+}
+
+/** The data seeds S…S+M−1 or initialization seeds S…S+N−1 of a study. */
+export function seedRange(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+/** Ends a stack member's run after a budget of its own, as a run of its own with that budget would end. */
+class StopAfter extends Callback {
+  constructor(private readonly budget: { steps?: number; epochs?: number }) {
+    super();
+  }
+
+  override onBatchEnd(): void {
+    if (this.budget.steps !== undefined && this.context.step >= this.budget.steps) this.context.stop('completed');
+  }
+
+  override onEpochEnd(epoch: number): void {
+    if (this.budget.epochs !== undefined && epoch + 1 >= this.budget.epochs) this.context.stop('completed');
+  }
+}
+
+function scheduleCallbacks(schedule: StudySchedule): Callback[] {
+  return [
+    new ReduceLROnPlateau({ monitor: schedule.monitor, factor: schedule.factor, patience: schedule.reducePatience }),
+    new EarlyStopping({ monitor: schedule.monitor, patience: schedule.stopPatience, restoreBestWeights: true }),
+  ];
+}
+
+function stepsPerEpoch(spec: StudyTrainSpec): number {
+  const n = spec.train.numExamples;
+  const batch = spec.fit.batchSize === 'full' || spec.fit.batchSize === undefined ? n : Math.min(spec.fit.batchSize, n);
+  return Math.ceil(n / batch);
+}
+
+/**
+ * Every run of one method on one data draw as ONE stacked computation (`fitStacked`): each seed
+ * with the schedule, and the stability run (its own learning rate, no schedule, stopped after its
+ * steps). Each member keeps its own initialization, batch order, learning rate, schedule and early
+ * stopping, so each gives what a `fit` of its own gives (within float32 rounding); the showcase
+ * member's `CabTracker` sees it as a full model. On a 50-point full-batch problem a step's cost is
+ * mostly per-op overhead, so stacking the showcase and stability runs with the seeds saves most of
+ * their time. Ctrl-C stops after the current batch and throws `InterruptedError` (stacked runs keep
+ * no checkpoint: an interrupted method trains again).
+ */
+export async function trainMethodRuns(spec: StudyTrainSpec, request: MethodRunsRequest): Promise<MethodRuns> {
+  const { method, learningRate, seeds, showcase, stability } = request;
+  if (showcase && !seeds.includes(showcase.seed)) throw new Error(`the showcase seed ${showcase.seed} is not one of the seeds ${seeds.join(', ')}`);
+  if (seeds.length === 0 && !stability) return { runs: [] };
+  const label = methodLabel(method);
+  if (spec.signal?.aborted) throw new InterruptedError(`interrupted before the runs of ${label}`);
+  const stabilityEpochs = stability ? Math.ceil(stability.steps / stepsPerEpoch(spec)) : 0;
+  // The stack runs as long as its longest member; a member with a shorter budget stops itself.
+  const epochs = Math.max(spec.fit.epochs, stabilityEpochs);
+  const trajectory = new CabTracker({ every: 'epoch' });
+  const stabilityTracker = new CabTracker({ every: 'step', maxRecords: stability?.steps ?? 0, stabilityOnly: true });
+  const models: Model[] = [];
+  const members: StackedMember[] = [];
+  const validation = spec.validation ? { validation: spec.validation } : {};
+  try {
+    for (const seed of seeds) {
+      const model = spec.buildModel(method, seed);
+      models.push(model);
+      const own = showcase?.seed === seed ? [trajectory, ...(showcase.callbacks ?? [])] : [];
+      members.push({ model, train: spec.train, ...validation, seed, learningRate, callbacks: [...scheduleCallbacks(spec.schedule), ...(epochs > spec.fit.epochs ? [new StopAfter({ epochs: spec.fit.epochs })] : []), ...own] });
+    }
+    if (stability) {
+      const model = spec.buildModel(method, stability.seed);
+      models.push(model);
+      // Validation only adds logs here (no callback watches them); members of a stack all have it or none.
+      members.push({ model, train: spec.train, ...validation, seed: stability.seed, learningRate: stability.learningRate, callbacks: [stabilityTracker, new StopAfter({ steps: stability.steps })] });
+    }
+    const showcaseModel = showcase ? models[seeds.indexOf(showcase.seed)]! : undefined;
+    if (showcaseModel) await spec.inspect?.(method, showcaseModel, 'initial');
+    const started = performance.now();
+    const histories = await fitStacked(members, {
+      epochs,
+      ...(spec.fit.batchSize !== undefined ? { batchSize: spec.fit.batchSize } : {}),
+      loss: spec.fit.loss,
+      ...(spec.fit.metrics ? { metrics: spec.fit.metrics } : {}),
+      optimizer: { name: 'adam', learningRate },
+      monitor: spec.schedule.monitor,
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    });
+    const interrupted = histories.find((h) => h.stopReason === 'interrupted');
+    if (interrupted) throw new InterruptedError(`${interrupted.message ?? 'interrupted'} during the runs of ${label} on data draw ${request.dataSeed}`);
+    const wallSeconds = (performance.now() - started) / 1000 / members.length;
+    const stacked = members.length > 1;
+    const runs: SeedRun[] = [];
+    for (const [k, seed] of seeds.entries()) {
+      const testMetric = (await evaluate(models[k]!, spec.test, { metrics: [spec.testMetric] }))[spec.testMetric]!;
+      runs.push({ method, dataSeed: request.dataSeed, initSeed: seed, testMetric, epochs: histories[k]!.epoch.length, stopReason: histories[k]!.stopReason, stacked, wallSeconds });
+    }
+    const out: MethodRuns = { runs };
+    if (showcase && showcaseModel) {
+      await spec.inspect?.(method, showcaseModel, 'final');
+      const k = seeds.indexOf(showcase.seed);
+      const run = runs[k]!;
+      out.showcase = { method, label, lr: learningRate, epochs: run.epochs, stopReason: run.stopReason, testMetric: run.testMetric, wallSeconds, stacked, history: histories[k]!, trajectory: thinRecords(trajectory.records, 500) };
+    }
+    if (stability) {
+      const series = stabilityTracker.stability.slice(0, stability.steps);
+      const perStep = series.map((s) => s[stability.metric]);
+      out.stability = {
+        perStep,
+        max: perStep.reduce((m, v) => (Number.isNaN(v) || v > m ? v : m), 0),
+        maxLocationShift: series.map((s) => s.maxLocationShift),
+        maxAngleChange: series.map((s) => s.maxAngleChange),
+      };
+    }
+    return out;
+  } finally {
+    models.forEach((m) => m.dispose());
+  }
+}
