@@ -37,12 +37,15 @@ export const BANANA_STUDY: StudyFacts = {
 
 /** A Banana method's result: its showcase and stability runs, and P(class 1) on the decision grid after training. */
 export interface BananaMethodResult extends StudyMethodResult {
+  /** P(class 1) at each point of `BANANA_GRID`, row by row. */
   gridProbability: number[];
 }
 
 /** What a Banana study gives: the first draw's test points and grid (for figures), every method's result and every run's. */
 export interface BananaResult {
+  /** The first draw's test points and labels (standardized). */
   test: { x: number[][]; y: number[] };
+  /** The decision grid's axes and spacing. */
   grid: { x1: number[]; x2: number[]; step: number };
   /** The showcase run of each method (draw S, initialization S). */
   methods: BananaMethodResult[];

@@ -34,14 +34,19 @@ export const LEVY_STUDY: StudyFacts = {
 
 /** A Levy method's result: its showcase and stability runs, and the test-grid predictions before and after training. */
 export interface LevyMethodResult extends StudyMethodResult {
+  /** The showcase run's predictions on the test grid before training. */
   initialPrediction: number[];
+  /** The showcase run's predictions on the test grid after training. */
   finalPrediction: number[];
 }
 
 /** What a Levy study gives: the first draw's data (for figures), every method's result and every run's. */
 export interface LevyResult {
+  /** The first draw's training points. */
   train: { x: number[]; y: number[] };
+  /** Its held-out validation points (`validation` protocol), else null. */
   validation: { x: number[]; y: number[] } | null;
+  /** The test grid and the noise-free Levy function on it. */
   grid: { x: number[]; truth: number[] };
   /** The showcase run of each method (draw S, initialization S), with predictions and trajectories. */
   methods: LevyMethodResult[];
@@ -51,7 +56,9 @@ export interface LevyResult {
 
 /** One data draw's Levy points: 50 noisy training points and the noise-free test grid. */
 export interface LevyDraw {
+  /** numpy's seed of the draw (`reference`) or the SeedStream's (`own`). */
   dataSeed: number;
+  /** The training points and the test grid. */
   data: { train: Dataset; test: Dataset };
 }
 

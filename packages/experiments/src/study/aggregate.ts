@@ -9,6 +9,7 @@ import type { SeedRun } from './runs';
 
 /** What a seed study is and how its tables and notes name things (`LEVY_STUDY`, `BANANA_STUDY`). */
 export interface StudyFacts {
+  /** The command's name. */
   experiment: 'levy' | 'banana';
   /** `Levy`, `Banana`: figure titles. */
   title: string;
@@ -33,14 +34,21 @@ export const INIT_NOTE = "network initializations are geoparam's own, seeded per
 
 /** What defines a study's results: the settings it ran under. */
 export interface StudySettings {
+  /** The tfjs backend it computed on. */
   backend: string;
   /** The first data draw and initialization seed (showcase and stability runs). */
   seed: number;
+  /** How the data were drawn. */
   dataDraw: DataDraw;
+  /** Every data draw's seed. */
   dataSeeds: readonly number[];
+  /** Every initialization seed (per method and draw). */
   initSeeds: readonly number[];
+  /** What the schedule watched. */
   protocol: Protocol;
+  /** The most epochs a run trained. */
   epochs: number;
+  /** Steps of each stability run. */
   stabilitySteps: number;
 }
 
@@ -49,29 +57,45 @@ export type StudyRunRecord = Omit<SeedRun, 'method' | 'testMetric'> & Partial<Re
 
 /** One method's row: every run's number, their summary, the paired difference to SP, the showcase and stability runs. */
 export interface StudyMethodSummary {
+  /** Its learning rate. */
   lr: number;
+  /** The paper's number, when it has one. */
   paper: number | null;
   /** The test metric over every (draw, initialization) run, under `testRmse` or `testAccuracy`. */
   testRmse?: SampleSummary;
+  /** See `testRmse`. */
   testAccuracy?: SampleSummary;
   /** Method − SP on the same draw and initialization seed; null for SP or without SP. */
   differenceToStandard: (SampleSummary & { pairs: string[] }) | null;
+  /** Epochs trained, over every run. */
   epochs: SampleSummary;
+  /** Every run. */
   runs: StudyRunRecord[];
+  /** The showcase run (draw S, initialization S). */
   showcase: { dataSeed: number; initSeed: number; epochs: number; stopReason: string; wallSeconds: number };
+  /** The stability run's series and its maximum. */
   stability: { perStep: number[]; max: number };
 }
 
 /** results.json of a seed study. */
 export interface StudyResults extends StudySettings {
+  /** Which study. */
   experiment: 'levy' | 'banana';
+  /** How the data were drawn, in words. */
   dataDrawNote: string;
+  /** `INIT_NOTE`. */
   initNote: string;
+  /** What the schedule watched, in words. */
   protocolNote: string;
+  /** What the summaries are. */
   statistics: string;
+  /** The stability runs' learning rate. */
   stabilityLearningRate: number;
+  /** The stability runs' initialization seed (and data draw). */
   stabilitySeed: number;
+  /** What the stability runs record per step, in words. */
   stabilityMetric: string;
+  /** Per method, in training order. */
   methods: Record<string, StudyMethodSummary>;
 }
 

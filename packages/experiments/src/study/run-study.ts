@@ -7,6 +7,7 @@ import { seedRange, trainMethodRuns, type MethodOutcome, type SeedRun, type Stab
 
 /** A method's showcase run with its stability run: what the figures of a study draw. */
 export interface StudyMethodResult extends MethodOutcome {
+  /** Its stability run (lr 0.1, data draw S, initialization S). */
   stability: StabilityOutcome;
 }
 
@@ -18,9 +19,13 @@ export interface StudyOptions<R extends StudyMethodResult = StudyMethodResult> {
   seeds: number;
   /** Data draws: seed, seed + 1, … */
   dataSeeds: number;
+  /** `reference`: the reference code's numpy draws; `own`: geoparam's SeedStream. */
   dataDraw: DataDraw;
+  /** The methods, in the order they train and the tables list them. */
   methods: readonly ParameterizationName[];
+  /** The most epochs a run trains. */
   epochs: number;
+  /** What the schedule watches (see each study). */
   protocol: Protocol;
   /** Steps of each method's stability run (learning rate 0.1, data draw S, initialization S). */
   stabilitySteps: number;
@@ -32,18 +37,23 @@ export interface StudyOptions<R extends StudyMethodResult = StudyMethodResult> {
   onMethod?: (result: R) => void;
   /** Called with each finished group of seed runs (likewise). */
   onRuns?: (runs: SeedRun[]) => void;
+  /** One line per finished method and group of runs. */
   log?: (line: string) => void;
 }
 
 /** What a study already has (from an interrupted run): finished methods and seed runs are not trained again. */
 export interface StudyProgress<R extends StudyMethodResult = StudyMethodResult> {
+  /** Finished methods (their first draw's runs, showcase and stability included). */
   methods: readonly R[];
+  /** Finished seed runs other than the showcase runs. */
   runs: readonly SeedRun[];
 }
 
 /** One data draw of a study and how its runs train. */
 export interface StudyDraw {
+  /** The draw's seed, recorded in its runs. */
   dataSeed: number;
+  /** How its runs train. */
   spec: StudyTrainSpec;
 }
 
@@ -51,6 +61,7 @@ export interface StudyDraw {
 export interface StudyProtocol<R extends StudyMethodResult> {
   /** `test RMSE`, `test accuracy`: how log lines name the test metric. */
   metricName: string;
+  /** What the stability runs report per step. */
   stabilityMetric: StabilityRequest['metric'];
   /** A log line's account of a stability run. */
   describeStability(stability: StabilityOutcome): string;

@@ -24,6 +24,7 @@ export interface StudySchedule {
   reducePatience: number;
   /** Epochs without improvement before training stops (best weights restored). */
   stopPatience: number;
+  /** What a reduction multiplies the learning rate by. */
   factor: number;
 }
 
@@ -31,10 +32,13 @@ export interface StudySchedule {
 export interface StudyTrainSpec {
   /** A fresh model of the method, initialized from `seed`. */
   buildModel(method: ParameterizationName, seed: number): Model;
+  /** What every run trains on. */
   train: Dataset;
   /** What the schedule watches when it watches `val_*`; absent when it watches the training loss. */
   validation?: Dataset;
+  /** Where each run's number is measured, after training. */
   test: Dataset;
+  /** Epochs (the most any run trains), batch size, loss and logged metrics. */
   fit: Pick<FitOptions, 'epochs' | 'batchSize' | 'loss' | 'metrics'>;
   schedule: StudySchedule;
   /** The number each run reports, on the test part. */
@@ -48,10 +52,15 @@ export interface StudyTrainSpec {
 /** One training run of a method on one data draw from one initialization, as the tables use it. */
 export interface SeedRun {
   method: ParameterizationName;
+  /** The data draw it trained on. */
   dataSeed: number;
+  /** Its initialization seed (which also seeds its batch order). */
   initSeed: number;
+  /** The study's test metric (RMSE or accuracy) after training. */
   testMetric: number;
+  /** Epochs trained. */
   epochs: number;
+  /** Why it stopped (`completed`, `earlyStopping`, ...). */
   stopReason: string;
   /** Trained with other runs as one stacked computation (`fitStacked`); wall time is its share. */
   stacked: boolean;
@@ -61,14 +70,21 @@ export interface SeedRun {
 /** The showcase run of a method (data draw S, initialization S): its history and CAB trajectory. */
 export interface MethodOutcome {
   method: ParameterizationName;
+  /** The paper's name of the method (SP, WN, BN, GmP). */
   label: string;
+  /** The learning rate it trained with. */
   lr: number;
+  /** Epochs trained. */
   epochs: number;
+  /** Why it stopped. */
   stopReason: string;
+  /** The study's test metric after training. */
   testMetric: number;
   /** Its share of its stack's wall time when `stacked`. */
   wallSeconds: number;
+  /** Trained in a stack with the method's other runs. */
   stacked: boolean;
+  /** Per-epoch logs. */
   history: History;
   /** Every ReLU unit's boundary at the start and after each epoch, thinned to at most 500 records. */
   trajectory: CabRecord[];
@@ -80,14 +96,19 @@ export interface StabilityOutcome {
   perStep: number[];
   /** Its largest value (NaN when a step's was NaN). */
   max: number;
+  /** Per step: the largest move of any unit's CAB location φ. */
   maxLocationShift: number[];
+  /** Per step: the largest turn of any unit's CAB direction, in degrees. */
   maxAngleChange: number[];
 }
 
 /** A stability run: `steps` optimizer steps at `learningRate` without schedule, from initialization `seed`. */
 export interface StabilityRequest {
+  /** Initialization seed. */
   seed: number;
+  /** The large learning rate whose steps it records (the paper's 0.1). */
   learningRate: number;
+  /** Optimizer steps to record. */
   steps: number;
   /** What `perStep` and `max` report: |Δφ| (Levy) or the angle change in degrees (Banana). */
   metric: 'maxLocationShift' | 'maxAngleChange';
@@ -96,6 +117,7 @@ export interface StabilityRequest {
 /** What `trainMethodRuns` trains for one method on one data draw. */
 export interface MethodRunsRequest {
   method: ParameterizationName;
+  /** The seeds' learning rate (the schedule reduces it per run). */
   learningRate: number;
   /** Recorded in each `SeedRun`. */
   dataSeed: number;
@@ -103,6 +125,7 @@ export interface MethodRunsRequest {
   seeds: readonly number[];
   /** The seed (one of `seeds`) whose run keeps its history, CAB trajectory and `inspect` calls; `callbacks` see only it (e.g. a progress bar). */
   showcase?: { seed: number; callbacks?: CallbackLike[] };
+  /** A stability run to train in the same stack. */
   stability?: StabilityRequest;
 }
 
@@ -110,7 +133,9 @@ export interface MethodRunsRequest {
 export interface MethodRuns {
   /** One per requested seed, in order, the showcase's included. */
   runs: SeedRun[];
+  /** The showcase run's history and trajectory, when one was asked for. */
   showcase?: MethodOutcome;
+  /** The stability run's series, when one was asked for. */
   stability?: StabilityOutcome;
 }
 
