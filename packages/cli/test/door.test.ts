@@ -88,7 +88,7 @@ describe('geoparam door checks', () => {
 describe('the built CLI, interrupted', () => {
   it('SIGTERM stops the method in progress, keeps the finished ones, and --resume trains only the rest', async () => {
     const dir = tmp();
-    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,wn', '--seeds', '1', '--epochs', '3000', '--stability-steps', '1000', '--no-figures', '--out', dir];
+    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,wn', '--seeds', '1', '--epochs', '2000', '--stability-steps', '1000', '--no-figures', '--out', dir];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -114,5 +114,5 @@ describe('the built CLI, interrupted', () => {
     expect(results.methods.weightNorm.stability.perStep).toHaveLength(1000);
     expect(results.methods.standard.epochs).toMatchObject({ n: 1 });
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, 240_000);
 });

@@ -124,7 +124,7 @@ describe('the built CLI', () => {
 
   it('keeps the finished methods on Ctrl-C and --resume trains only the rest', async () => {
     const dir = tmp();
-    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '2', '--epochs', '6000', '--stability-steps', '10', '--no-figures', '--out', dir];
+    const args = [bin, 'reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '2', '--epochs', '2000', '--stability-steps', '10', '--no-figures', '--out', dir];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -166,5 +166,5 @@ describe('the built CLI', () => {
     expect(results.methods.standard.runs.map((r: { initSeed: number }) => r.initSeed)).toEqual([0, 1]);
     expect(fs.existsSync(partialFile)).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, 240_000);
 });
