@@ -10,7 +10,7 @@ import { writeFigure } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
 import { describeBackend } from '../backends';
 import { assertCheckpointMatches, checkpointFingerprint, dataIdentity, markCheckpoint, methodFingerprint, readPartial, runFingerprint } from '../experiments/fingerprints';
-import { InterruptedError, seedRange } from '../experiments/runner';
+import { InterruptedError, seedRange } from '@geoparam/experiments';
 import { describeSample, formatMeanSe, pairedDifferences } from '../experiments/statistics';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { visionCurvesFigure } from '../figures/vision';
