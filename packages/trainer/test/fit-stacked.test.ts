@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mlp, type Model } from '@geoparam/models';
 import { CabTracker, Callback, EarlyStopping, LambdaCallback, ReduceLROnPlateau, fit, fitStacked, type History, type StackedFitOptions } from '@geoparam/trainer';
+import { ShapeMismatchError } from '@geoparam/core';
 import { describeEachBackend } from '@geoparam/test-utils';
 import { linearData } from './helpers';
 
@@ -220,6 +221,20 @@ describeEachBackend('fitStacked', ({ backend }) => {
     const models = [a.build(), mlp({ inputDim: 2, hidden: [5], seed: 1 }), a.build()];
     await expect(fitStacked(models.slice(0, 2).map((model) => ({ model, train: a.train })), options)).rejects.toThrow(/configuration/);
     await expect(fitStacked([{ model: models[0]!, train: a.train }, { model: models[2]!, train: linearData(50) }], options)).rejects.toThrow(/examples/);
+    models.forEach((m) => m.dispose());
+  });
+
+  it("refuses models whose outputs do not match the targets' width before any step, leaking nothing", async () => {
+    const data = linearData(32);
+    const models = [0, 1].map((seed) => mlp({ inputDim: 2, hidden: [5], outputUnits: 3, seed }));
+    const before = tf.memory().numTensors;
+    let steps = 0;
+    const counting = { onBatchEnd: () => void steps++ };
+    const attempt = fitStacked(models.map((model) => ({ model, train: data, callbacks: [counting] })), options);
+    await expect(attempt).rejects.toThrow(ShapeMismatchError);
+    await expect(fitStacked(models.map((model) => ({ model, train: data })), options)).rejects.toThrow(/members\[0\]\.train/);
+    expect(steps).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
     models.forEach((m) => m.dispose());
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GeoparamError, InvalidArgumentError, assertPositiveInteger } from '@geoparam/core';
-import type { Model } from '@geoparam/models';
+import { assertModelFitsData, type Model } from '@geoparam/models';
 import { toCallbacks, trainingParams, type CallbackLike } from '../callback';
 import { batchSums, evaluateInput, evaluationSums, finalizeSums, readSums } from '../evaluate';
 import { yieldToEventLoop, type History, type Logs } from '../history';
@@ -92,6 +92,8 @@ async function checkMembers(members: StackedMember[], options: StackedFitOptions
     const rate = m.learningRate ?? options.optimizer.learningRate;
     if (!(rate > 0 && Number.isFinite(rate))) throw new InvalidArgumentError(`members[${k}].learningRate`, rate, 'a positive finite number');
     if (members.some((o, j) => j !== k && o.model === m.model)) throw new InvalidArgumentError(`members[${k}].model`, m.model.name, 'a model of its own');
+    // Before any step: a wrong width would otherwise surface as a raw tfjs error mid-stack.
+    assertModelFitsData(m.model, train[k]!.inputShape, train[k]!.targetShape, `members[${k}].train`);
   });
   return { train, validation };
 }
