@@ -8,6 +8,8 @@ export * from './runner';
 export * from './run-job';
 export { LocalPoolRunner, serveLocalWorker, type LocalPoolOptions } from './local';
 export { runPool, type PoolOptions } from './pool';
+export * from './process-pool';
+export * from './queue';
 export * from './methods';
 export * from './uci/protocol';
 export * from './uci/plan';

@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { buildId, useBackend } from '@geoparam/core';
+import { GeoparamError, buildId, useBackend } from '@geoparam/core';
 import * as fs from 'node:fs';
 import { dataResolver, type DataSource } from './data';
 import type { Job, MemberRecord } from './job';
@@ -62,7 +62,7 @@ export function serveLocalWorker(): void {
       try {
         send({ type: 'result', result: await runJob(message.job, context!) });
       } catch (error) {
-        send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+        send({ type: 'error', message: error instanceof Error ? error.message : String(error), ...(error instanceof GeoparamError ? { code: error.code } : {}) });
       }
     })().catch((error: unknown) => {
       send({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { ProcessPool, WorkerExitError } from './process-pool';
 
 /** Options of `runPool`. */
 export interface PoolOptions<J, R> {
@@ -17,104 +17,56 @@ export interface PoolOptions<J, R> {
   signal?: AbortSignal;
 }
 
-interface Slot {
-  child: ChildProcess;
-  job: unknown | null;
-}
-
 /**
- * Runs independent jobs on worker processes, each with its own tfjs engine. A job whose worker
- * dies is retried on a fresh worker, then reported as failed: nothing is dropped silently.
+ * Runs independent jobs on worker processes (a `ProcessPool`), each with its own tfjs engine. A job
+ * whose worker dies is retried on a fresh worker, then reported as failed: nothing is dropped silently.
  */
-export function runPool<J, R>(jobs: J[], options: PoolOptions<J, R>): Promise<{ completed: number; failed: number; aborted: boolean }> {
+export async function runPool<J, R>(jobs: J[], options: PoolOptions<J, R>): Promise<{ completed: number; failed: number; aborted: boolean }> {
   const queue = [...jobs];
   const attempts = new Map<string, number>();
   const retries = options.retries ?? 1;
   let completed = 0;
   let failed = 0;
-  let aborted = false;
-  // Workers that die before finishing anything (a broken setup) must not be respawned forever.
-  let idleDeaths = 0;
-  let lastFatal = '';
-  const slots = new Set<Slot>();
+  let aborted = options.signal?.aborted ?? false;
+  if (queue.length === 0 || aborted) return { completed, failed, aborted };
+  const pool = new ProcessPool<J, R>({ size: Math.min(options.workers, queue.length), script: options.script, init: options.init });
+  const onAbort = () => {
+    aborted = true;
+    void pool.close();
+  };
+  options.signal?.addEventListener('abort', onAbort);
 
-  return new Promise((resolve) => {
-    const finishIfDone = () => {
-      const busy = [...slots].some((s) => s.job !== null);
-      if ((queue.length === 0 || aborted) && !busy) {
-        for (const slot of slots) slot.child.kill();
-        slots.clear();
-        resolve({ completed, failed, aborted });
-      }
-    };
-
-    const dispatch = (slot: Slot) => {
-      const job = aborted ? undefined : queue.shift();
-      if (job === undefined) {
-        slot.job = null;
-        slot.child.kill();
-        slots.delete(slot);
-        finishIfDone();
-        return;
-      }
-      slot.job = job;
-      slot.child.send({ type: 'job', job });
-    };
-
-    const spawnWorker = () => {
-      const child = fork(options.script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
-      const slot: Slot = { child, job: null };
-      slots.add(slot);
-      child.on('message', (message: { type: string; result?: R; message?: string }) => {
-        if (message.type === 'fatal') lastFatal = message.message ?? '';
-        else if (message.type === 'ready') dispatch(slot);
-        else if (message.type === 'result' && slot.job !== null) {
-          idleDeaths = 0;
-          completed++;
-          options.onResult(slot.job as J, message.result as R);
-          dispatch(slot);
-        } else if (message.type === 'error' && slot.job !== null) {
-          // The job itself failed (bad data, bad settings): rerunning would fail the same way.
+  const lane = async () => {
+    for (let job = queue.shift(); job !== undefined && !aborted; job = aborted ? undefined : queue.shift()) {
+      try {
+        const result = await pool.run(job);
+        completed++;
+        options.onResult(job, result);
+      } catch (error) {
+        // Stopped by the signal: the job is unfinished, not failed.
+        if (aborted) return;
+        if (error instanceof WorkerExitError) {
+          const tries = (attempts.get(options.key(job)) ?? 0) + 1;
+          attempts.set(options.key(job), tries);
+          if (tries <= retries) {
+            queue.unshift(job);
+            continue;
+          }
           failed++;
-          options.onFailure(slot.job as J, message.message ?? 'unknown error');
-          dispatch(slot);
+          options.onFailure(job, `${error.message} ${tries} times`);
+        } else {
+          // The job itself failed (bad data, bad settings) or no worker can start: rerunning would fail the same way.
+          failed++;
+          options.onFailure(job, error instanceof Error ? error.message : String(error));
         }
-      });
-      child.on('exit', (code, signal) => {
-        if (!slots.has(slot)) return;
-        slots.delete(slot);
-        const job = slot.job as J | null;
-        if (job === null && !aborted) idleDeaths++;
-        if (job !== null && !aborted) {
-          const key = options.key(job);
-          const tries = (attempts.get(key) ?? 0) + 1;
-          attempts.set(key, tries);
-          if (tries <= retries) queue.unshift(job);
-          else {
-            failed++;
-            options.onFailure(job, `worker exited (${signal ?? `code ${code}`}) ${tries} times`);
-          }
-        }
-        if (idleDeaths >= 3) {
-          for (const waiting of queue.splice(0)) {
-            failed++;
-            options.onFailure(waiting, `workers exit before running anything${lastFatal ? `: ${lastFatal}` : ''}`);
-          }
-        }
-        if (queue.length > 0 && !aborted) spawnWorker();
-        finishIfDone();
-      });
-      child.send({ type: 'init', ...options.init });
-    };
-
-    options.signal?.addEventListener('abort', () => {
-      aborted = true;
-      for (const slot of slots) slot.child.kill();
-    });
-    if (queue.length === 0) {
-      resolve({ completed, failed, aborted });
-      return;
+      }
     }
-    for (let i = 0; i < Math.min(options.workers, queue.length); i++) spawnWorker();
-  });
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.workers, queue.length) }, lane));
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await pool.close();
+  }
+  return { completed, failed, aborted };
 }

@@ -1,0 +1,5 @@
+export * from './connection';
+export * from './store';
+export * from './runner';
+export * from './worker';
+export * from './sweep';
