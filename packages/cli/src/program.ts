@@ -10,6 +10,10 @@ import { runDoctor } from './commands/doctor';
 import { VISION_DEFAULTS, runReproduceVision } from './commands/reproduce-vision';
 import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
 import { UCI_DEFAULTS, runReproduceUci } from './commands/reproduce-uci';
+import { runWorker } from './commands/worker';
+import { runSweepCancel, runSweepClean, runSweepStatus } from './commands/sweep';
+import { runReport } from './commands/report';
+import { redactQueueUrls } from '@geoparam/experiments';
 import { UCI_DATASETS } from '@geoparam/datasets';
 import { METHODS, VARIANTS } from '@geoparam/parameterizations';
 
@@ -74,6 +78,7 @@ function parseEpochList(value: string): number[] {
 /** Options that only mean something together with another one: `--target` without `--csv` is a mistake. */
 const REQUIRES: Record<string, Record<string, string>> = {
   uci: { target: 'csv' },
+  report: { sweep: 'queue' },
 };
 
 // src/ and dist/ both sit beside package.json.
@@ -109,7 +114,7 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
       }
     }
     const out = command.getOptionValue('out') as unknown;
-    if (typeof out === 'string') session.lock = lockOutputDir(out, ['geoparam', ...process.argv.slice(2)].join(' '));
+    if (typeof out === 'string') session.lock = lockOutputDir(out, redactQueueUrls(['geoparam', ...process.argv.slice(2)].join(' ')));
   });
 
   program
@@ -240,9 +245,52 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
         .choices(['auto', 'all', 'none'])
         .default('auto'),
     )
+    .option('--queue <url>', 'submit the jobs to geoparam workers on this Redis (redis[s]://[user:password@]HOST:PORT[/db]) and follow them; Ctrl-C detaches, the sweep goes on')
+    .option('--job-timeout <seconds>', 'with --queue: time limit of one job', parsePositiveInteger)
     .option('--json', 'print results.json instead of the table', false)
     .option('--no-figures', 'skip rendering the SVG/PNG figure')
     .action(async (options) => runReproduceUci(options, io.log));
+
+  program
+    .command('worker')
+    .description('run sweep jobs from a queue (geoparam reproduce uci --queue) in worker processes, one tfjs engine each, until stopped')
+    .requiredOption('--queue <url>', 'the Redis the sweep was submitted to: redis[s]://[user:password@]HOST:PORT[/db]')
+    .option('--concurrency <n>', 'jobs at once, each in its own process (default: CPU cores)', parsePositiveInteger, UCI_DEFAULTS.workers)
+    .addOption(new Option('--backend <name>', 'compute backend: only jobs planned for it are taken').choices(BACKEND_CHOICES).default('wasm'))
+    .option('--data-dir <path>', 'this machine\'s UCI CSVs (<name>.csv); a job whose data have another sha256 is refused')
+    .option('--until-drained', 'exit once no job is waiting, delayed or running (a dead peer\'s job is waited for and re-run)', false)
+    .option('--job-timeout <seconds>', 'time limit of a job whose submitter set none', parsePositiveInteger)
+    .action(async (options) => runWorker(options, io.log));
+
+  const sweep = program.command('sweep').description('inspect and manage the sweeps on a queue');
+  sweep
+    .command('status')
+    .description('jobs per state, connected workers, recorded results and failed jobs with their errors')
+    .requiredOption('--queue <url>', 'redis[s]://[user:password@]HOST:PORT[/db]')
+    .option('--json', 'machine-readable output', false)
+    .action(async (options) => runSweepStatus(options, io.log));
+  sweep
+    .command('cancel')
+    .description('remove the jobs that have not started; running jobs finish and are recorded')
+    .requiredOption('--queue <url>', 'redis[s]://[user:password@]HOST:PORT[/db]')
+    .action(async (options) => runSweepCancel(options, io.log));
+  sweep
+    .command('clean')
+    .description('delete every job, stored result and sweep on the queue (keep them first with geoparam report --queue … --out DIR)')
+    .requiredOption('--queue <url>', 'redis[s]://[user:password@]HOST:PORT[/db]')
+    .option('--force', 'even while jobs run (their results are lost)', false)
+    .action(async (options) => runSweepClean(options, io.log));
+
+  program
+    .command('report')
+    .description('Table 1 again from stored results, without training: a run\'s --out directory or a queue\'s store')
+    .addOption(new Option('--from <dir>', 'the --out directory of a geoparam reproduce uci run (sweep.json, jobs.jsonl)').conflicts('queue'))
+    .option('--queue <url>', 'the Redis a sweep was submitted to')
+    .option('--sweep <id>', 'with --queue: which stored sweep (default: the latest; geoparam sweep status lists them)')
+    .requiredOption('--out <dir>', 'where results.json, table.md and the figure go')
+    .option('--json', 'print results.json instead of the table', false)
+    .option('--no-figures', 'skip rendering the SVG/PNG figure')
+    .action(async (options) => runReport(options, io.log));
 
   return program;
 }

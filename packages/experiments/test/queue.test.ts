@@ -158,7 +158,6 @@ describe('queue URLs and servers', () => {
       worker.stop();
     }
     await worker.done;
-    console.log(failures, worker.lines);
     expect(failures[0]).toMatch(/data set "yacht" from .* has values with sha256 [0-9a-f]{64}, but the job was planned on f{64}; give this worker the same data \(--data-dir\)/);
     expect(failures[1]).toMatch(/was planned by geoparam build 0\.0\.1\+elsewhere; worker .* is build .*: run workers of the same build/);
     expect(worker.lines.join('\n')).toMatch(/refused: job final yacht SP/);

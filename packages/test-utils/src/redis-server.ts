@@ -93,10 +93,11 @@ export class TestRedis {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // The SHUTDOWN command, as inline commands on a plain socket: the AOF is flushed, then it exits.
+    // The SHUTDOWN command (RESP on a plain socket): the AOF is flushed, then the server exits.
+    const command = (...parts: string[]) => `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join('')}`;
     const socket = net.connect(this.port, '127.0.0.1');
     socket.on('error', () => undefined);
-    socket.write(`${this.options.password ? `AUTH ${this.options.password}\r\n` : ''}SHUTDOWN\r\n`);
+    socket.write((this.options.password ? command('AUTH', this.options.password) : '') + command('SHUTDOWN'));
     await exited;
     socket.destroy();
     this.child = null;

@@ -24,6 +24,7 @@ import {
 import { methodLabel } from '@geoparam/parameterizations';
 import { describeBackend } from '../backends';
 import { runManifest, writeJson } from '../experiments/manifest';
+import { queueSweepRunner } from './queue';
 
 export interface UciOptions {
   datasets: string[];
@@ -42,6 +43,10 @@ export interface UciOptions {
   dataDraw: DataDraw;
   lrGrid: boolean;
   workers: number;
+  /** Run on queue workers at this Redis URL instead of local processes (`geoparam worker`). */
+  queue?: string;
+  /** With --queue: the time limit of one job, in seconds. */
+  jobTimeout?: number;
   /** Train the splits (and grid learning rates) of each data set and method as one stacked computation: always, never, or where a training split is one batch. */
   stack: StackMode;
   figures: boolean;
@@ -83,7 +88,9 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     buildId: buildId(),
   };
   const plan = planUci(settings);
-  const runner = new LocalPoolRunner({ workers: options.workers, script: localWorkerScript(), backend: options.backend, source });
+  const runner = options.queue
+    ? await queueSweepRunner(options.queue, settings, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say)
+    : new LocalPoolRunner({ workers: options.workers, script: localWorkerScript(), backend: options.backend, source });
   say(`geoparam reproduce uci: ${names.join(', ')} × ${methods.map(methodLabel).join(', ')} × ${options.splits} splits, ${runner.description}, stack ${options.stack}, backend ${describeBackend(backend)}`);
   say(PROTOCOL_LINES[options.protocol]);
   say(`data draw ${options.dataDraw}: ${DRAW_LINES[options.dataDraw]}; ${INIT_NOTE}`);
@@ -101,7 +108,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     await runPlan(plan, runner, journal, {
       log: say,
       signal: interrupt.signal,
-      where: journalFile,
+      where: options.queue ? `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …; geoparam report --queue … --out DIR)` : journalFile,
       onRecord: (record, { done, total }) => {
         const run = record.run as UciRun;
         const what = `${run.data.name} ${methodLabel(run.method)} split ${run.split} lr ${run.learningRate}`;
@@ -120,7 +127,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
     notes: [`Wall time ${wallSeconds.toFixed(0)} s with ${runner.description}.`],
     extra: { workers: options.workers, wallSeconds },
   });
-  writeJson(options.out, 'manifest.json', runManifest(backend, { ...settings, datasets: names, workers: options.workers, dataDrawNote: DRAW_LINES[options.dataDraw], initializations: INIT_NOTE }));
+  writeJson(options.out, 'manifest.json', runManifest(backend, { ...settings, datasets: names, workers: options.workers, runner: runner.description, dataDrawNote: DRAW_LINES[options.dataDraw], initializations: INIT_NOTE }));
   if (options.json) log(JSON.stringify({ ...results, workers: options.workers, wallSeconds }, null, 2));
   else {
     say('');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendReport } from '@geoparam/core';
 import { writeJsonAtomicSync } from '@geoparam/core/node';
+import { redactQueueUrls } from '@geoparam/experiments';
 
 function versionOf(pkg: string): string | null {
   try {
@@ -17,7 +18,8 @@ function versionOf(pkg: string): string | null {
 export function runManifest(backend: BackendReport, settings: Record<string, unknown>) {
   const packages = ['@geoparam/cli', '@geoparam/core', '@geoparam/parameterizations', '@geoparam/cab', '@geoparam/models', '@geoparam/trainer', '@geoparam/datasets'];
   return {
-    command: ['geoparam', ...process.argv.slice(2)].join(' '),
+    // A queue URL's password never reaches a file.
+    command: redactQueueUrls(['geoparam', ...process.argv.slice(2)].join(' ')),
     date: new Date().toISOString(),
     versions: {
       node: process.version,

@@ -105,13 +105,16 @@ export class BullmqRunner implements JobRunner {
         .then(async () => {
           const job = pending.get(id);
           if (!job) return;
+          // State first: a worker records results before it completes the job, so a job seen completed
+          // has its results visible to the read that follows (the other order races with the worker).
+          const queued = submitting ? undefined : await queues.get(queueName(job.backend))!.getJob(id);
+          const state = queued ? await queued.getState() : 'unknown';
           const records = await store.results(job.members.map((m) => m.key));
           if (records.every((r) => r !== null)) return settleCompleted(job, records as MemberRecord[], result ?? null);
           // Mid-submission a job replaced by its re-submission is briefly absent: judge states only after.
           if (submitting) return;
-          const queued = await queues.get(queueName(job.backend))!.getJob(id);
-          const state = queued ? await queued.getState() : 'unknown';
-          if (state === 'failed') settleFailed(job, queued!.failedReason || 'failed without a reason');
+          // Read again: the job's data above may predate its failure.
+          if (state === 'failed') settleFailed(job, (await queues.get(queueName(job.backend))!.getJob(id))?.failedReason || 'failed without a reason');
           else if (state === 'unknown') settleFailed(job, 'removed from the queue before it finished (geoparam sweep cancel/clean?)');
           else if (state === 'completed') settleFailed(job, 'completed, but its results are missing from the store (geoparam sweep clean?)');
         })
@@ -129,6 +132,7 @@ export class BullmqRunner implements JobRunner {
         const name = queueName(backend);
         await store.addQueue(name);
         const queue = new Queue(name, { connection, prefix: QUEUE_PREFIX });
+        queue.on('error', (error: Error) => log(`queue: ${redactQueueUrls(error.message)}`));
         queues.set(name, queue);
         // Listening before adding: no completion can slip between the two.
         const events = new QueueEvents(name, { connection, prefix: QUEUE_PREFIX });
@@ -145,6 +149,13 @@ export class BullmqRunner implements JobRunner {
         const add: { name: string; data: QueuedJob; opts: { jobId: string; attempts: number; removeOnComplete: false; removeOnFail: false } }[] = [];
         for (const job of jobs.filter((j) => j.backend === backend)) {
           if (hooks.signal?.aborted) break;
+          // Recorded already (by a sweep this submitter did not follow to the end): nothing to run.
+          const recorded = await store.results(job.members.map((m) => m.key));
+          if (recorded.every((r) => r !== null)) {
+            emit({ type: 'submitted', job, existing: true });
+            settleCompleted(job, recorded as MemberRecord[], null);
+            continue;
+          }
           const existing = await queue.getJob(job.id);
           const state = existing ? await existing.getState() : 'unknown';
           if (state === 'completed' || state === 'failed') await existing!.remove();

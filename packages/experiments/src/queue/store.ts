@@ -18,7 +18,10 @@ const KEYS = {
   queues: 'geoparam:store:queues',
 } as const;
 
-// A failure is kept only while the member has no result: atomic, so a late failure never hides a result.
+// One command each, so a command resent after a reconnect (Redis restarted mid-write) is whole:
+// a result is written once and clears the member's failure; a second result is counted, not kept;
+// a failure is kept only while the member has no result, so a late failure never hides a result.
+const RECORD_RESULT = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call('HDEL', KEYS[2], ARGV[1]) return 1 end redis.call('INCR', KEYS[3]) return 0`;
 const RECORD_FAILURE = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end return 0`;
 
 /** A sweep as stored beside its jobs: enough to plan it again and aggregate its records. */
@@ -46,12 +49,8 @@ export class QueueStore {
         await this.redis.eval(RECORD_FAILURE, 2, KEYS.results, KEYS.failures, record.key, json);
         continue;
       }
-      const [[, isNew]] = (await this.redis.multi().hsetnx(KEYS.results, record.key, json).hdel(KEYS.failures, record.key).exec()) as [[unknown, number]];
-      if (isNew === 1) recorded++;
-      else {
-        duplicates++;
-        await this.redis.incr(KEYS.duplicates);
-      }
+      if ((await this.redis.eval(RECORD_RESULT, 3, KEYS.results, KEYS.failures, KEYS.duplicates, record.key, json)) === 1) recorded++;
+      else duplicates++;
     }
     return { recorded, duplicates };
   }

@@ -136,6 +136,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   options.signal?.addEventListener('abort', stop);
   let drainCheck: NodeJS.Timeout | undefined;
   const queue = new Queue(queueName(options.backend), { connection: bullConnection(connection), prefix: QUEUE_PREFIX });
+  queue.on('error', (error: Error) => log(`queue: ${redactQueueUrls(error.message)}`));
   if (options.untilDrained) {
     // Active jobs count too: a dead peer's job is waited for until the stall check hands it back.
     drainCheck = setInterval(() => {

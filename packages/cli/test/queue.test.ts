@@ -1,0 +1,159 @@
+// Sweeps on BullMQ + Redis through the built CLI: real redis-server, real `geoparam worker` processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TestRedis, redisSkipReason, sharedData } from '@geoparam/test-utils';
+import { cleanSweep, sweepStatus } from '@geoparam/experiments';
+import { bin, run, tmp } from './helpers';
+
+const skipReason = redisSkipReason();
+if (skipReason) console.log(`geoparam worker/sweep tests skipped: ${skipReason}`);
+
+// The submitting test process and the worker processes must be one build.
+process.env['GEOPARAM_BUILD_COMMIT'] = 'queue-test';
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Resolves when the output matches. */
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
+}
+
+function geoparam(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const waiters: (() => void)[] = [];
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    waiters.forEach((w) => w());
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, timeoutMs = 120_000) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} in:\n${text}`)), timeoutMs);
+      const check = () => {
+        const match = pattern.exec(text);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[0]);
+        }
+      };
+      waiters.push(check);
+      check();
+    });
+  return { child, output: () => text, exited, waitFor };
+}
+
+const journal = (dir: string) =>
+  fs
+    .readFileSync(path.join(dir, 'jobs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { key: string; result?: unknown; error?: string });
+
+(skipReason ? describe.skip : describe)('sweeps on a queue (geoparam worker, reproduce uci --queue, sweep, report)', () => {
+  let redis: TestRedis;
+  const workers: Proc[] = [];
+  const data = () => sharedData('uci');
+  const sweep = (url: string, out: string, extra: string[] = []) => ['reproduce', 'uci', '--queue', url, '--data-dir', data(), '--datasets', 'yacht', '--no-figures', '--out', out, ...extra];
+  const worker = (url: string, extra: string[] = []) => {
+    const w = geoparam(['worker', '--queue', url, '--data-dir', data(), '--concurrency', '1', ...extra]);
+    workers.push(w);
+    return w;
+  };
+  const recorded = async () => (await sweepStatus(redis.url)).records;
+
+  beforeAll(async () => {
+    redis = await TestRedis.start({ password: 'p4ss w0rd' });
+  });
+  afterEach(async () => {
+    for (const w of workers.splice(0)) {
+      w.child.kill('SIGKILL');
+      await w.exited;
+    }
+    await cleanSweep(redis.url, { force: true });
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('detaches on Ctrl-C (the jobs stay queued), names how to follow; status, a worker --until-drained, the same command and report finish it; the password is never printed', async () => {
+    const out = tmp();
+    const submit = geoparam(sweep(redis.url, out, ['--methods', 'sp,gmp', '--splits', '2', '--epochs', '5']));
+    await submit.waitFor(/Table 1 runs: 4 runs to do/);
+    await new Promise((r) => setTimeout(r, 1000));
+    submit.child.kill('SIGINT');
+    expect(await submit.exited).toBe(130);
+    expect(submit.output()).toMatch(/detached: the sweep goes on in queue redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(geoparam sweep status --queue …; geoparam report --queue … --out DIR\); rerun the same command to continue/);
+
+    const status = await run(['sweep', 'status', '--queue', redis.url]);
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(/wasm: \[-+\] 0\/2 jobs; 2 waiting/);
+
+    const drained = worker(redis.url, ['--until-drained']);
+    expect(await drained.exited).toBe(0);
+    expect(drained.output()).toMatch(/worker stopped: 2 jobs completed, 0 failed/);
+    const again = await run([...sweep(redis.url, out, ['--methods', 'sp,gmp', '--splits', '2', '--epochs', '5']), '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).datasets.yacht.geometric.rmse).toHaveLength(2);
+    expect(journal(out)).toHaveLength(4);
+
+    const reportDir = tmp();
+    const report = await run(['report', '--queue', redis.url, '--out', reportDir, '--no-figures', '--json']);
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.out).datasets).toEqual(JSON.parse(again.out).datasets);
+    const fromDir = await run(['report', '--from', out, '--out', tmp(), '--no-figures', '--json']);
+    expect(JSON.parse(fromDir.out).datasets).toEqual(JSON.parse(again.out).datasets);
+
+    const everything = [submit.output(), status.out, drained.output(), again.out, again.err, report.out, fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'), fs.readFileSync(path.join(out, 'table.md'), 'utf8')].join('\n');
+    expect(everything).not.toMatch(/p4ss/);
+    expect(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')).toMatch(/"runner": "queue redis:\/\/:\*\*\*@127/);
+
+    expect((await run(['sweep', 'clean', '--queue', redis.url])).code).toBe(0);
+    expect(await recorded()).toEqual({ results: 0, failures: 0, duplicates: 0 });
+    expect((await run(['report', '--queue', redis.url, '--out', tmp()])).err).toMatch(/no sweep was submitted to redis:\/\/:\*\*\*@/);
+  }, 240_000);
+
+  it('runs a job again on another worker when its worker is killed (SIGKILL) mid-job, and records it once', async () => {
+    const out = tmp();
+    const pair = [worker(redis.url), worker(redis.url)];
+    await Promise.all(pair.map((w) => w.waitFor(/takes wasm jobs/)));
+    const submit = run(sweep(redis.url, out, ['--methods', 'sp,gmp', '--splits', '2', '--epochs', '400', '--stack', 'all']));
+    // Whichever worker starts a job first is killed at once, mid-job.
+    const first = await Promise.race(pair.map((w, i) => w.waitFor(/started final yacht \S+ splits 0,1/).then((line) => ({ line, i }))));
+    const [a, b] = first.i === 0 ? [pair[0]!, pair[1]!] : [pair[1]!, pair[0]!];
+    a.child.kill('SIGKILL');
+    const label = first.line.replace(/^started /, '');
+    await a.exited;
+    const { code, err } = await submit;
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    // The killed worker's job ran to completion on the other one, after the stall check.
+    expect(b.output()).toContain(`started ${label}`);
+    expect(b.output()).toMatch(new RegExp(`finished ${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 2 recorded`));
+    const keys = journal(out).map((r) => r.key);
+    expect(keys).toHaveLength(4);
+    expect(new Set(keys).size).toBe(4);
+    expect(await recorded()).toEqual({ results: 4, failures: 0, duplicates: 0 });
+  }, 240_000);
+
+  it('loses nothing and records nothing twice when Redis is shut down and restarted mid-sweep', async () => {
+    const out = tmp();
+    const w = worker(redis.url, ['--concurrency', '2']);
+    const submit = run(sweep(redis.url, out, ['--methods', 'sp,wn,bn,gmp', '--splits', '2', '--epochs', '60', '--stack', 'all']));
+    await w.waitFor(/finished final yacht/);
+    await redis.shutdown();
+    await new Promise((r) => setTimeout(r, 1000));
+    await redis.launch();
+    const { code, err } = await submit;
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const keys = journal(out).map((r) => r.key);
+    expect(keys).toHaveLength(8);
+    expect(new Set(keys).size).toBe(8);
+    expect(await recorded()).toEqual({ results: 8, failures: 0, duplicates: 0 });
+  }, 240_000);
+});
