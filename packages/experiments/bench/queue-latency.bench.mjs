@@ -21,7 +21,7 @@ if (skip) {
 }
 const source = { dataDir: sharedData('uci') };
 const [yacht] = await prepareData(['yacht'], source);
-const plan = planUci({ data: [yacht.ref], methods: ['standard'], splits: JOBS, seed: 0, epochs: 1, protocol: 'validation', lrGrid: false, backend: 'wasm', stack: 'none', buildId: buildId() });
+const plan = planUci({ data: [yacht.ref], methods: ['standard'], splits: JOBS, seed: 0, epochs: 1, protocol: 'validation', draw: 'reference', lrGrid: false, backend: 'wasm', stack: 'none', buildId: buildId() });
 const { jobs } = pendingJobs(plan, plan.phases[0], new RecordSet());
 
 const redis = await TestRedis.start();

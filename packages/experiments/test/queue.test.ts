@@ -31,7 +31,7 @@ const source = () => ({ dataDir: sharedData('uci') });
 
 async function yachtSettings(overrides: Partial<UciSettings> = {}): Promise<UciSettings> {
   const [yacht] = await prepareData(['yacht'], source());
-  return { data: [{ ...yacht!.ref, rows: 308 }], methods: ['standard', 'weightNorm', 'batchNorm', 'geometric'], splits: 2, seed: 0, epochs: 8, protocol: 'validation', lrGrid: false, backend: 'wasm', stack: 'auto', buildId: buildId(), ...overrides };
+  return { data: [{ ...yacht!.ref, rows: 308 }], methods: ['standard', 'weightNorm', 'batchNorm', 'geometric'], splits: 2, seed: 0, epochs: 8, protocol: 'validation', draw: 'reference', lrGrid: false, backend: 'wasm', stack: 'auto', buildId: buildId(), ...overrides };
 }
 
 /** Runs a queue worker in this process until `stop` (or until drained). */
