@@ -1,61 +1,31 @@
 // @geoparam/models' browser entry in a real browser: Debian's chromium driven by playwright-core,
 // a page bundled here by esbuild (which fails on any node: import in the entry) and served on
 // 127.0.0.1 (IndexedDB needs an origin).
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserSkipReason, launchChromium, serveBundledPage, type BundledPage } from '@geoparam/test-utils/browser';
 
-const chromiumPath = process.env['GEOPARAM_CHROMIUM'] ?? '/usr/bin/chromium';
-// Without a chromium the suite is skipped with the reason; CI sets GEOPARAM_REQUIRE_BROWSER=1.
-const required = process.env['GEOPARAM_REQUIRE_BROWSER'] === '1';
-const skipReason =
-  process.env['GEOPARAM_SKIP_BROWSER'] === '1'
-    ? 'GEOPARAM_SKIP_BROWSER=1'
-    : !existsSync(chromiumPath) && !required
-      ? `no chromium at ${chromiumPath} (apt-get install chromium, or point GEOPARAM_CHROMIUM at one)`
-      : null;
-if (skipReason) console.log(`@geoparam/models in chromium skipped: ${skipReason}`);
+const skipReason = browserSkipReason('@geoparam/models in chromium');
 
-let server: Server;
+let server: BundledPage;
 let browser: Browser;
-let baseUrl: string;
 
 (skipReason ? describe.skip : describe)('@geoparam/models in chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`no chromium at ${chromiumPath} and GEOPARAM_REQUIRE_BROWSER=1: install it (apt-get install chromium) or point GEOPARAM_CHROMIUM at one`);
-    const bundle = await build({
-      entryPoints: [path.join(__dirname, 'browser/page.ts')],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      write: false,
-      logLevel: 'silent',
-    });
-    const script = bundle.outputFiles[0]!.text;
-    const html = '<!doctype html><meta charset="utf-8"><script src="/page.js"></script>';
-    server = createServer((req, res) => {
-      const js = req.url === '/page.js';
-      res.writeHead(200, { 'content-type': js ? 'text/javascript' : 'text/html' });
-      res.end(js ? script : html);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
+    server = await serveBundledPage(path.join(__dirname, 'browser/page.ts'));
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    server?.close();
+    await server?.close();
   });
 
   it('round-trips through indexeddb:// and localstorage://, and refuses a corrupted IndexedDB copy', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(baseUrl);
+    await page.goto(server.url);
     const result = await page.evaluate(() => (window as unknown as { geoparamModelsTest: Promise<unknown> }).geoparamModelsTest);
     expect(errors).toEqual([]);
     expect(result).toEqual({

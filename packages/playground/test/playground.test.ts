@@ -3,27 +3,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@geoparam/backend-cpu/register';
 import { useBackend } from '@geoparam/core';
 import { sharedData } from '@geoparam/test-utils';
+import { browserSkipReason, launchChromium } from '@geoparam/test-utils/browser';
 import type { PlaygroundState } from '../src/main';
 
 const root = path.resolve(__dirname, '..');
-const chromiumPath = process.env['GEOPARAM_CHROMIUM'] ?? '/usr/bin/chromium';
 const outputDir = path.join(root, 'test-output');
-// Without a chromium the suite is skipped with the reason (like cuda elsewhere), so the README's
-// test command works on a fresh machine; CI installs chromium and sets GEOPARAM_REQUIRE_BROWSER=1.
-const required = process.env['GEOPARAM_REQUIRE_BROWSER'] === '1';
-const skipReason =
-  process.env['GEOPARAM_SKIP_BROWSER'] === '1'
-    ? 'GEOPARAM_SKIP_BROWSER=1'
-    : !existsSync(chromiumPath) && !required
-      ? `no chromium at ${chromiumPath} (apt-get install chromium, or point GEOPARAM_CHROMIUM at one)`
-      : null;
-if (skipReason) console.log(`playground in chromium skipped: ${skipReason}`);
+const skipReason = browserSkipReason('playground in chromium');
 
 let server: ChildProcess;
 let baseUrl: string;
@@ -54,13 +45,10 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
 
 (skipReason ? describe.skip : describe)('playground in chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(`no chromium at ${chromiumPath} and GEOPARAM_REQUIRE_BROWSER=1: install it (apt-get install chromium) or point GEOPARAM_CHROMIUM at one`);
-    }
     if (!existsSync(path.join(root, 'dist/index.html'))) throw new Error('the playground is not built: nx run @geoparam/playground:build');
     mkdirSync(outputDir, { recursive: true });
     baseUrl = await startServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     // For loading the files the page downloads, as a plain TF.js app in Node would.
     await useBackend('cpu');
   });
@@ -148,7 +136,7 @@ async function openPage(query: string, until: PlaygroundState['status'][] = ['pa
   (webgpuSkipReason ? it.skip : it)('offers WebGPU where the browser has it and sets the study up on its adapter', async () => {
     // WebGPU is behind a flag in chromium on Linux (headless, it gets the SwiftShader adapter); its
     // own browser, so the flag touches no other test.
-    const gpuBrowser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
+    const gpuBrowser = await launchChromium(['--enable-unsafe-webgpu']);
     try {
       const { page, state, errors } = await openPage('?task=levy&methods=SP,GmP&backend=webgpu', ['ready', 'error'], gpuBrowser);
       expect(errors).toEqual([]);

@@ -1,0 +1,59 @@
+// Browser tests share one way to find chromium, to skip (with the reason) where it is missing, and
+// to serve a page bundled by esbuild on 127.0.0.1 (IndexedDB and WebGPU need an origin).
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's chromium, or GEOPARAM_CHROMIUM. */
+export const CHROMIUM_PATH = process.env['GEOPARAM_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/**
+ * Why this machine runs no browser test (null when it does): GEOPARAM_SKIP_BROWSER=1, or no
+ * chromium — unless GEOPARAM_REQUIRE_BROWSER=1 (CI), where a missing chromium fails instead. The
+ * reason is printed under `label`.
+ */
+export function browserSkipReason(label: string): string | null {
+  const reason =
+    process.env['GEOPARAM_SKIP_BROWSER'] === '1'
+      ? 'GEOPARAM_SKIP_BROWSER=1'
+      : !existsSync(CHROMIUM_PATH) && process.env['GEOPARAM_REQUIRE_BROWSER'] !== '1'
+        ? `no chromium at ${CHROMIUM_PATH} (apt-get install chromium, or point GEOPARAM_CHROMIUM at one)`
+        : null;
+  if (reason) console.log(`${label} skipped: ${reason}`);
+  return reason;
+}
+
+/** Headless chromium; throws, saying what to install, when it is missing. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`no chromium at ${CHROMIUM_PATH} and GEOPARAM_REQUIRE_BROWSER=1: install it (apt-get install chromium) or point GEOPARAM_CHROMIUM at one`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', ...extraArgs] });
+}
+
+export interface BundledPage {
+  /** `http://127.0.0.1:PORT/` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Bundles `entry` for the browser (esbuild, one IIFE) and serves it as `/page.js` beside `html` at `/`. */
+export async function serveBundledPage(entry: string, html = '<!doctype html><meta charset="utf-8"><script src="/page.js"></script>'): Promise<BundledPage> {
+  const bundle = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', write: false, logLevel: 'silent' });
+  const files: Record<string, [string, string]> = {
+    '/': ['text/html', html],
+    '/page.js': ['text/javascript', bundle.outputFiles[0]!.text],
+  };
+  const server: Server = createServer((req, res) => {
+    const file = files[(req.url ?? '/').split('?')[0]!];
+    res.writeHead(file ? 200 : 404, { 'content-type': file?.[0] ?? 'text/plain' });
+    res.end(file?.[1] ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
