@@ -10,7 +10,9 @@ import {
   QueueUnreachableError,
   QueueUrlError,
   RecordSet,
+  cancelSweep,
   checkQueueServer,
+  cleanSweep,
   memberRecord,
   parseQueueUrl,
   pendingJobs,
@@ -19,6 +21,7 @@ import {
   redactQueueUrls,
   runPlan,
   runQueueWorker,
+  sweepStatus,
   type MemberRecord,
   type QueueJobEvent,
   type UciSettings,
@@ -177,6 +180,22 @@ describe('queue URLs and servers', () => {
     expect(events.filter((e) => e.type === 'failed')).toHaveLength(1);
     client.disconnect();
   }, 120_000);
+
+  it('detaches on abort leaving the jobs queued; status counts them, cancel removes them, clean deletes everything', async () => {
+    await flush();
+    const plan = planUci(await yachtSettings({ methods: ['standard', 'geometric'], splits: 1 }));
+    const detach = new AbortController();
+    const runner = new BullmqRunner({ url: redis.url, onEvent: (e) => (e.type === 'submitted' ? detach.abort() : undefined) });
+    const outcome = await runner.run(pendingJobs(plan, plan.phases[0]!, new RecordSet()).jobs, { onRecords: () => undefined, onJobFailed: () => undefined, signal: detach.signal });
+    expect(outcome).toEqual({ completed: 0, failed: 0, aborted: true });
+    const before = await sweepStatus(redis.url);
+    expect(before.queues).toEqual([{ name: 'wasm', waiting: 1, active: 0, delayed: 0, completed: 0, failed: 0 }]);
+    expect(before.url).toBe(redis.url);
+    expect(await cancelSweep(redis.url)).toEqual({ removed: 1 });
+    expect((await sweepStatus(redis.url)).queues[0]!.waiting).toBe(0);
+    expect(await cleanSweep(redis.url)).toEqual({ queues: 1 });
+    expect((await sweepStatus(redis.url)).queues).toEqual([]);
+  });
 
   it('records a result once: a second result for the same member is discarded and counted; a failure never hides a result', async () => {
     await flush();

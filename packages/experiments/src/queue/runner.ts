@@ -175,9 +175,12 @@ export class BullmqRunner implements JobRunner {
         if (add.length) await queue.addBulk(add);
       }
       submitting = false;
-      [...pending.keys()].forEach((id) => check(id));
-      poll = setInterval(() => [...pending.keys()].forEach((id) => check(id)), this.options.pollMs ?? 2000);
-      if (pending.size > 0 && !hooks.signal?.aborted) await finished;
+      // Detached mid-submission: jobs not added yet are simply not submitted, not failed.
+      if (!hooks.signal?.aborted) {
+        [...pending.keys()].forEach((id) => check(id));
+        poll = setInterval(() => [...pending.keys()].forEach((id) => check(id)), this.options.pollMs ?? 2000);
+        if (pending.size > 0) await finished;
+      }
       await serial;
     } finally {
       clearInterval(poll);
