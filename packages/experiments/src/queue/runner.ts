@@ -110,7 +110,11 @@ export class BullmqRunner implements JobRunner {
           const queued = submitting ? undefined : await queues.get(queueName(job.backend))!.getJob(id);
           const state = queued ? await queued.getState() : 'unknown';
           const records = await store.results(job.members.map((m) => m.key));
-          if (records.every((r) => r !== null)) return settleCompleted(job, records as MemberRecord[], result ?? null);
+          if (records.every((r) => r !== null)) {
+            // Seen by a poll before its event: the worker's timings are in the job's return value.
+            const returned = result ?? (submitting ? undefined : parseResult((await queues.get(queueName(job.backend))!.getJob(id))?.returnvalue));
+            return settleCompleted(job, records as MemberRecord[], returned ?? null);
+          }
           // Mid-submission a job replaced by its re-submission is briefly absent: judge states only after.
           if (submitting) return;
           // Read again: the job's data above may predate its failure.
