@@ -33,12 +33,12 @@ export function assertModelFitsData(model: Model, inputShape: readonly number[],
   checked.set(model, seen.add(key));
 }
 
-/** The first weight of `model` holding NaN or Infinity, as a NonFiniteError; null when all are finite. */
-export function findNonFiniteWeight(model: Model): NonFiniteError | null {
+/** The first weight of `model` holding NaN or Infinity, as a NonFiniteError; null when all are finite (read asynchronously). */
+export async function findNonFiniteWeight(model: Model): Promise<NonFiniteError | null> {
   const weights = model.getWeights();
   try {
     for (const [name, tensor] of Object.entries(weights)) {
-      const values = tensor.dataSync();
+      const values = await tensor.data();
       const at = values.findIndex((v) => !Number.isFinite(v));
       if (at >= 0) return new NonFiniteError(`weight ${name} of model "${model.name}"`, at, values[at]!);
     }

@@ -9,7 +9,15 @@ import { describeEachBackend, expectCloseAsync } from '@geoparam/test-utils';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-models-'));
 
-describeEachBackend('MLP', ({ tolerance }) => {
+/**
+ * Why conversion is not tested on webgpu: `ParameterizedLayer.bake()` (the negative-radius check)
+ * and `rightInverse` (the finiteness check of the plain weights) still read the device
+ * synchronously, which WebGPU in Node cannot.
+ */
+const SYNC_CONVERSION = 'webgpu: bake() and rightInverse() read synchronously (negative-radius and finiteness checks)';
+
+describeEachBackend('MLP', ({ tolerance, backend }) => {
+  const convertIt = (title: string, test: () => Promise<void>) => (backend === 'webgpu' ? it.skip(`${title} (skipped on ${SYNC_CONVERSION})`, test) : it(title, test));
   it('builds the paper model: hidden ReLU layers of any parameterization, plain linear output', () => {
     const model = mlp({ inputDim: 8, hidden: [100], parameterization: 'gmp', seed: 1 });
     expect(model.layers).toHaveLength(2);
@@ -79,7 +87,7 @@ describeEachBackend('MLP', ({ tolerance }) => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('converts a plain model to GmP and back without changing its function', async () => {
+  convertIt('converts a plain model to GmP and back without changing its function', async () => {
     const model = mlp({ inputDim: 4, hidden: [12], seed: 3 });
     const x = tf.randomNormal([20, 4], 0, 1, 'float32', 7);
     const expected = model.predict(x);
@@ -98,7 +106,7 @@ describeEachBackend('MLP', ({ tolerance }) => {
     model.dispose();
   });
 
-  it('folds negative GmP radii into the next layer (and the IMN between) so the model can be baked', async () => {
+  convertIt('folds negative GmP radii into the next layer (and the IMN between) so the model can be baked', async () => {
     const model = mlp({ inputDim: 3, hidden: [6], parameterization: 'geometric', imn: true, seed: 8 });
     const x = tf.randomNormal([30, 3], 0, 1, 'float32', 9);
     tf.tidy(() => {
@@ -121,4 +129,4 @@ describeEachBackend('MLP', ({ tolerance }) => {
     tf.dispose([x, expected]);
     model.dispose();
   });
-});
+}, { asyncReads: true });

@@ -24,6 +24,12 @@ export interface DescribeOptions {
    * run on webgpu, which in Node cannot read synchronously. Other suites report webgpu skipped.
    */
   asyncReads?: boolean;
+  /**
+   * Why this suite is too long to run on a software WebGPU adapter (SwiftShader computes on the
+   * CPU, about a second per small training step): webgpu is then reported skipped with this reason,
+   * and runs on a hardware adapter.
+   */
+  tooSlowOnSoftwareWebGPU?: string;
 }
 
 /**
@@ -74,8 +80,9 @@ export function backendPlan(options: DescribeOptions = {}): { run: string[]; ski
     else if (name === 'webgpu' && !options.asyncReads) skipped[name] = 'this suite reads tensors synchronously (dataSync), which webgpu cannot in Node';
     else if (name === 'webgpu') {
       const probe = webgpuProbe();
-      if (probe.available) run.push(name);
-      else skipped[name] = probe.reason;
+      if (!probe.available) skipped[name] = probe.reason;
+      else if (probe.software && options.tooSlowOnSoftwareWebGPU) skipped[name] = `${options.tooSlowOnSoftwareWebGPU} (software adapter ${probe.adapter})`;
+      else run.push(name);
     } else run.push(name);
   }
   return { run, skipped };

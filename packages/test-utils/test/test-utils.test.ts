@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { backendPlan, checkGradients, compare, describeEachBackend, expectClose, expectCloseAsync } from '@geoparam/test-utils';
+import { WEBGPU_PROBE_ENV, backendPlan, checkGradients, compare, describeEachBackend, expectClose, expectCloseAsync } from '@geoparam/test-utils';
 
 describe('compare / expectClose', () => {
   it('accepts values within atol + rtol |expected| and names the first that is not', () => {
@@ -29,6 +29,28 @@ describe('backendPlan', () => {
     const asyncPlan = backendPlan({ asyncReads: true });
     // Either it runs (an adapter exists) or the reason says what is missing.
     if (!asyncPlan.run.includes('webgpu')) expect(asyncPlan.skipped['webgpu']).toMatch(/adapter|GEOPARAM_TEST_BACKENDS|not installed|Dawn|webgpu/);
+  });
+
+  it('skips webgpu with the suite\'s reason on a software adapter when the suite is too slow there', () => {
+    const saved = process.env[WEBGPU_PROBE_ENV];
+    const savedBackends = process.env['GEOPARAM_TEST_BACKENDS'];
+    process.env['GEOPARAM_TEST_BACKENDS'] = 'webgpu';
+    const plan = (software: boolean) => {
+      process.env[WEBGPU_PROBE_ENV] = JSON.stringify({ available: true, adapter: 'test adapter', software, driver: 'test' });
+      return backendPlan({ asyncReads: true, tooSlowOnSoftwareWebGPU: 'long training runs' });
+    };
+    try {
+      const software = plan(true);
+      const hardware = plan(false);
+      expect(software.run).not.toContain('webgpu');
+      expect(software.skipped['webgpu']).toBe('long training runs (software adapter test adapter)');
+      expect(hardware.run).toContain('webgpu');
+    } finally {
+      if (saved === undefined) delete process.env[WEBGPU_PROBE_ENV];
+      else process.env[WEBGPU_PROBE_ENV] = saved;
+      if (savedBackends === undefined) delete process.env['GEOPARAM_TEST_BACKENDS'];
+      else process.env['GEOPARAM_TEST_BACKENDS'] = savedBackends;
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { assertSameFingerprint, fingerprintFrom, sha256Hex, type Fingerprint } from '@geoparam/core';
-import { CheckpointError, packTensors, readSavedModel, saveModel, unpackTensors, type Model } from '@geoparam/models';
+import { CheckpointError, packTensors, readSavedModel, saveModel, unpackTensors, type Model, type WeightEntry } from '@geoparam/models';
 import { writeFileAtomic } from '@geoparam/core/node';
 import type { Callback } from './callback';
 import type { History } from './history';
@@ -12,7 +12,7 @@ export const TRAINING_STATE_FORMAT = 'geoparam-training-state';
 interface TensorFile {
   file: string;
   sha256: string;
-  entries: ReturnType<typeof packTensors>['entries'];
+  entries: WeightEntry[];
 }
 
 export interface TrainingState {
@@ -42,7 +42,7 @@ export interface TrainingState {
 }
 
 async function writeTensors(dir: string, file: string, tensors: Record<string, tf.Tensor>): Promise<TensorFile> {
-  const { entries, bytes } = packTensors(tensors);
+  const { entries, bytes } = await packTensors(tensors);
   await writeFileAtomic(path.join(dir, file), bytes);
   return { file, sha256: sha256Hex(bytes), entries };
 }

@@ -110,7 +110,7 @@ export async function evaluateInput(model: Model, input: ResolvedInput, options:
   const result = finalizeSums(sums, totals!, { numExamples, targetShape });
   const bad = Object.entries(result).find(([, v]) => !Number.isFinite(v));
   if (bad && (options.nonFinite ?? 'throw') === 'throw') {
-    const weight = findNonFiniteWeight(model);
+    const weight = await findNonFiniteWeight(model);
     throw new NonFiniteEvaluationError(model.name, bad[0], bad[1], weight ? weight.message : 'its weights are finite, so its outputs overflowed float32 (standardize the inputs, or train with a smaller learning rate)');
   }
   return result;

@@ -58,7 +58,7 @@ describeEachBackend('checks before training', () => {
     const model = mlp({ inputDim: 2, hidden: [4], seed: 1 });
     const weights = model.getWeights();
     const [key, kernel] = Object.entries(weights)[0]!;
-    const values = kernel.arraySync() as number[][];
+    const values = (await kernel.array()) as number[][];
     values[0]![0] = NaN;
     const broken = tf.tensor(values);
     model.setWeights({ ...weights, [key]: broken });
@@ -102,4 +102,4 @@ describeEachBackend('checks before training', () => {
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-});
+}, { asyncReads: true });

@@ -3,15 +3,15 @@ import { mlp, type Model } from '@geoparam/models';
 import { CabTracker, Callback, EarlyStopping, LambdaCallback, ReduceLROnPlateau, fit, fitStacked, type History, type StackedFitOptions } from '@geoparam/trainer';
 import { ShapeMismatchError } from '@geoparam/core';
 import { describeEachBackend } from '@geoparam/test-utils';
-import { linearData } from './helpers';
+import { LONG_RUNS, linearData } from './helpers';
 
 const METHODS = ['standard', 'weightNorm', 'batchNorm', 'meanOnlyBatchNorm', 'geometric'] as const;
 
 /** Every weight, in key order. */
-function flat(model: Model): Float32Array {
+async function flat(model: Model): Promise<Float32Array> {
   const w = model.getWeights();
   const keys = Object.keys(w).sort();
-  const values = Float32Array.from(keys.flatMap((k) => Array.from(w[k]!.dataSync())));
+  const values = Float32Array.from((await Promise.all(keys.map((k) => w[k]!.data()))).flatMap((v) => Array.from(v)));
   tf.dispose(Object.values(w));
   return values;
 }
@@ -59,9 +59,11 @@ class StopAfterSteps extends Callback {
 class ModelReader extends Callback {
   readonly predictions: number[][] = [];
 
-  override onEpochEnd(epoch: number): void {
+  override async onEpochEnd(epoch: number): Promise<void> {
     const model = this.context.model;
-    this.predictions.push(tf.tidy(() => Array.from(model.predict(tf.tensor2d([0.5, -1, 2, 0.25], [2, 2])).dataSync())));
+    const prediction = tf.tidy(() => model.predict(tf.tensor2d([0.5, -1, 2, 0.25], [2, 2])));
+    this.predictions.push(Array.from(await prediction.data()));
+    prediction.dispose();
     if (epoch === 1) {
       const output = model.layers[model.layers.length - 1]! as unknown as { getWeights(): Record<string, tf.Tensor>; setWeights(w: Record<string, tf.Tensor>): void };
       const weights = output.getWeights();
@@ -77,7 +79,7 @@ async function separate(method: string, k: number): Promise<Run> {
   const model = m.build();
   const { reduce, callbacks } = schedule();
   const history = await fit(model, { train: m.train, validation: m.validation }, { ...options, optimizer: { name: 'adam', learningRate: m.learningRate }, seed: m.seed, callbacks });
-  const run = { history, weights: flat(model), reductions: reduce.reductions };
+  const run = { history, weights: await flat(model), reductions: reduce.reductions };
   model.dispose();
   return run;
 }
@@ -90,7 +92,7 @@ async function stacked(method: string, k: number): Promise<Run[]> {
     specs.map((s, i) => ({ model: models[i]!, train: s.train, validation: s.validation, seed: s.seed, learningRate: s.learningRate, callbacks: schedules[i]!.callbacks })),
     options,
   );
-  const runs = histories.map((history, i) => ({ history, weights: flat(models[i]!), reductions: schedules[i]!.reduce.reductions }));
+  const runs = await Promise.all(histories.map(async (history, i) => ({ history, weights: await flat(models[i]!), reductions: schedules[i]!.reduce.reductions })));
   models.forEach((m) => m.dispose());
   return runs;
 }
@@ -137,8 +139,8 @@ describeEachBackend('fitStacked', ({ backend }) => {
     expect(histories[1]!.stopReason).toBe('nonFinite');
     expect(histories[1]!.stopReason).toBe(separateHistory.stopReason);
     expect(histories[1]!.steps).toBe(separateHistory.steps);
-    expect(Array.from(flat(models[1]!)).every(Number.isFinite)).toBe(true);
-    expect(maxRelativeDifference(flat(models[1]!), flat(alone))).toBeLessThan(tolerance('standard'));
+    expect(Array.from(await flat(models[1]!)).every(Number.isFinite)).toBe(true);
+    expect(maxRelativeDifference(await flat(models[1]!), await flat(alone))).toBeLessThan(tolerance('standard'));
     expect(histories[0]!.stopReason).toBe('completed');
     expect(histories[0]!.epoch).toHaveLength(5);
     [...models, alone].forEach((m) => m.dispose());
@@ -157,7 +159,7 @@ describeEachBackend('fitStacked', ({ backend }) => {
     expect(histories[1]!.steps).toBe(6);
     expect(histories[1]!.epoch).toEqual(own.epoch);
     expect(maxRelativeDifference(histories[1]!.history['val_mse']!, own.history['val_mse']!)).toBeLessThan(tolerance('geometric'));
-    expect(maxRelativeDifference(flat(models[1]!), flat(alone))).toBeLessThan(tolerance('geometric'));
+    expect(maxRelativeDifference(await flat(models[1]!), await flat(alone))).toBeLessThan(tolerance('geometric'));
     expect(histories[0]!.steps).toBe(16);
     [...models, alone].forEach((m) => m.dispose());
   });
@@ -185,7 +187,7 @@ describeEachBackend('fitStacked', ({ backend }) => {
       expect(readers[i]!.predictions.length).toBe(4);
       readers[i]!.predictions.forEach((p, e) => expect(maxRelativeDifference(p, reader.predictions[e]!)).toBeLessThan(1e-4));
       // The in-place change made through the view's layers reached the stacked weights.
-      expect(maxRelativeDifference(flat(models[i]!), flat(alone))).toBeLessThan(1e-4);
+      expect(maxRelativeDifference(await flat(models[i]!), await flat(alone))).toBeLessThan(1e-4);
       alone.dispose();
     }
     models.forEach((m) => m.dispose());
@@ -237,4 +239,4 @@ describeEachBackend('fitStacked', ({ backend }) => {
     expect(tf.memory().numTensors).toBe(before);
     models.forEach((m) => m.dispose());
   });
-});
+}, LONG_RUNS);

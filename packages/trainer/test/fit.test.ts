@@ -18,17 +18,18 @@ import {
   type FitOptions,
 } from '@geoparam/trainer';
 import { describeEachBackend } from '@geoparam/test-utils';
-import { blobs, linearData } from './helpers';
+import { LONG_RUNS, blobs, linearData } from './helpers';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-trainer-'));
 
-function weightsOf(model: ReturnType<typeof mlp>): number[] {
+async function weightsOf(model: ReturnType<typeof mlp>): Promise<number[]> {
   const w = model.getWeights();
   const values = Object.keys(w)
     .sort()
-    .flatMap((k) => Array.from(w[k]!.dataSync()));
+    .map((k) => w[k]!.data());
+  const flat = (await Promise.all(values)).flatMap((v) => Array.from(v));
   tf.dispose(Object.values(w));
-  return values;
+  return flat;
 }
 
 const base: FitOptions = { epochs: 8, batchSize: 16, loss: 'mse', metrics: ['rmse'], optimizer: { name: 'adam', learningRate: 0.02 }, seed: 3 };
@@ -40,7 +41,7 @@ describeEachBackend('fit', () => {
     for (let i = 0; i < 2; i++) {
       const model = mlp({ inputDim: 2, hidden: [16], parameterization: 'gmp', seed: 5 });
       const history = await fit(model, data, base);
-      runs.push({ history, weights: weightsOf(model) });
+      runs.push({ history, weights: await weightsOf(model) });
       model.dispose();
     }
     const h = runs[0]!.history;
@@ -87,7 +88,7 @@ describeEachBackend('fit', () => {
   it('stops on a non-finite loss with a clear message and the best weights restored', async () => {
     const model = mlp({ inputDim: 2, hidden: [8], seed: 2 });
     const snapshots: number[][] = [];
-    const recorder = new LambdaCallback({ onEpochEnd: () => void snapshots.push(weightsOf(model)) });
+    const recorder = new LambdaCallback({ onEpochEnd: async () => void snapshots.push(await weightsOf(model)) });
     const history = await fit(
       model,
       { train: linearData(64) },
@@ -97,8 +98,10 @@ describeEachBackend('fit', () => {
     expect(history.message).toMatch(/loss became (NaN|Infinity) at epoch \d+, step \d+; restored the weights of/);
     const losses = history.history['loss']!;
     const bestEpoch = losses.indexOf(Math.min(...losses));
-    expect(weightsOf(model)).toEqual(snapshots[bestEpoch]);
-    tf.tidy(() => expect(tf.all(tf.isFinite(model.predict(tf.ones([2, 2])))).dataSync()[0]).toBe(1));
+    expect(await weightsOf(model)).toEqual(snapshots[bestEpoch]);
+    const finite = tf.tidy(() => tf.all(tf.isFinite(model.predict(tf.ones([2, 2])))));
+    expect((await finite.data())[0]).toBe(1);
+    finite.dispose();
     model.dispose();
   });
 
@@ -151,8 +154,8 @@ describeEachBackend('fit', () => {
     expect(rest.steps).toBe(full.steps);
     expect(rest.history['val_loss']!.length).toBe(6);
     rest.history['val_loss']!.forEach((v, i) => expect(v).toBeCloseTo(full.history['val_loss']![i]!, 5));
-    const a = weightsOf(resumed);
-    const b = weightsOf(reference);
+    const a = await weightsOf(resumed);
+    const b = await weightsOf(reference);
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
     resumed.dispose();
     reference.dispose();
@@ -229,4 +232,4 @@ describeEachBackend('fit', () => {
     await expect(fit(model, { train: { ...train, numFeatures: 3 } }, base)).rejects.toThrow(/data.train must be a Dataset/);
     model.dispose();
   });
-});
+}, LONG_RUNS);

@@ -42,3 +42,14 @@ export function clusters(n: number, classes: number, seed = 3): Dataset {
   }
   return { x, y, numExamples: n, numFeatures: 2, numTargets: 1 };
 }
+
+/**
+ * For suites of multi-epoch training runs: their reads are asynchronous, so they run on webgpu with
+ * a hardware adapter; on SwiftShader (a CPU) a small training step takes about a second, and these
+ * tests took minutes each (the webgpu part of fit.test.ts 484 s, of fit-stacked.test.ts 551 s, on
+ * the shared 2-core machine). The loop itself is tested on every adapter in loop.test.ts.
+ */
+export const LONG_RUNS = {
+  asyncReads: true,
+  tooSlowOnSoftwareWebGPU: 'multi-epoch training runs take minutes per test on a software adapter; loop.test.ts covers the loop on it',
+} as const;

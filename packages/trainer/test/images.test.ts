@@ -5,6 +5,7 @@ import { vgg6 } from '@geoparam/models';
 import { recalibrateStatistics } from '@geoparam/parameterizations';
 import { LambdaCallback, StepDecay, evaluate, fit, imageSource } from '@geoparam/trainer';
 import { describeEachBackend } from '@geoparam/test-utils';
+import { LONG_RUNS } from './helpers';
 
 /** 10x10 RGB images whose class is the brightest channel. */
 function colours(n: number, seed: number) {
@@ -74,7 +75,7 @@ describeEachBackend('fit on images', ({ backend }) => {
       const b = plain.getWeights();
       const trainable = Object.keys(a).filter((key) => !/moving/i.test(key));
       // Training mode normalizes with batch statistics: the trainable weights come out bit-identical.
-      for (const key of trainable) expect(Array.from(a[key]!.dataSync())).toEqual(Array.from(b[key]!.dataSync()));
+      for (const key of trainable) expect(Array.from(await a[key]!.data())).toEqual(Array.from(await b[key]!.data()));
       // The same 3 batches (epoch 0's order under the run's seed) by hand give the statistics fit left.
       const host = [...data.train.batches({ batchSize: 4, shuffle: true, seed: 5, epoch: 0 })].slice(0, 3);
       const inputs = host.map((h) => tf.tensor(h.x, [h.size, 10, 10, 3]));
@@ -83,11 +84,11 @@ describeEachBackend('fit on images', ({ backend }) => {
       const statistics = Object.keys(a).filter((key) => /moving/i.test(key));
       expect(statistics.length).toBeGreaterThan(0);
       const c = plain.getWeights();
-      for (const key of statistics) expect(Array.from(c[key]!.dataSync())).toEqual(Array.from(a[key]!.dataSync()));
+      for (const key of statistics) expect(Array.from(await c[key]!.data())).toEqual(Array.from(await a[key]!.data()));
       tf.dispose([...Object.values(a), ...Object.values(b), ...Object.values(c)]);
     } finally {
       recalibrated.dispose();
       plain.dispose();
     }
   });
-});
+}, LONG_RUNS);

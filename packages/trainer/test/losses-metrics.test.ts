@@ -2,28 +2,39 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UnknownNameError } from '@geoparam/core';
 import { mlp } from '@geoparam/models';
 import { StepDecay, createOptimizer, disposeOptimizer, evaluate, fit, getLoss, getMetric, setLearningRate } from '@geoparam/trainer';
-import { linearData } from './helpers';
-import { describeEachBackend, expectClose } from '@geoparam/test-utils';
+import { LONG_RUNS, linearData } from './helpers';
+import { describeEachBackend, expectCloseAsync } from '@geoparam/test-utils';
 
 describeEachBackend('losses', ({ tolerance }) => {
-  it('computes MAE, MSE and stable cross-entropies from logits', () => {
-    tf.tidy(() => {
+  it('computes MAE, MSE and stable cross-entropies from logits', async () => {
+    const p = (z: number) => 1 / (1 + Math.exp(-z));
+    const bce = -(Math.log(1 - p(1)) + Math.log(p(-2)) + Math.log(1 - p(3)) * 0 + Math.log(p(3))) / 3;
+    const lse = (v: number[]) => Math.log(v.reduce((s, x) => s + Math.exp(x), 0));
+    const expected = ((lse([2, 0, -1]) - 2) + (lse([0, 1, 0]) - 0)) / 2;
+    const losses = tf.tidy(() => {
       const logits = tf.tensor2d([[1], [-2], [3]]);
       const targets = tf.tensor2d([[0], [1], [3]]);
-      expectClose(getLoss('mae')(logits, targets), [(1 + 3 + 0) / 3], tolerance);
-      expectClose(getLoss('mse')(logits, targets), [(1 + 9 + 0) / 3], tolerance);
-      const p = (z: number) => 1 / (1 + Math.exp(-z));
-      const bce = -(Math.log(1 - p(1)) + Math.log(p(-2)) + Math.log(1 - p(3)) * 0 + Math.log(p(3))) / 3;
-      expectClose(getLoss('binaryCrossentropy')(logits, tf.tensor2d([[0], [1], [1]])), [bce], tolerance);
-      // A logit of 200 would overflow exp() in a naive formula.
-      const extreme = getLoss('binaryCrossentropy')(tf.tensor2d([[200], [-200]]), tf.tensor2d([[0], [1]]));
-      expectClose(extreme, [200], { atol: 1e-3, rtol: 1e-6 });
       const scores = tf.tensor2d([[2, 0, -1], [0, 1, 0]]);
-      const lse = (v: number[]) => Math.log(v.reduce((s, x) => s + Math.exp(x), 0));
-      const expected = ((lse([2, 0, -1]) - 2) + (lse([0, 1, 0]) - 0)) / 2;
-      expectClose(getLoss('softmaxCrossentropy')(scores, tf.tensor2d([[0], [2]])), [expected], tolerance);
-      expectClose(getLoss('softmaxCrossentropy')(scores, tf.tensor2d([[1, 0, 0], [0, 0, 1]])), [expected], tolerance);
+      return [
+        getLoss('mae')(logits, targets),
+        getLoss('mse')(logits, targets),
+        getLoss('binaryCrossentropy')(logits, tf.tensor2d([[0], [1], [1]])),
+        // A logit of 200 would overflow exp() in a naive formula.
+        getLoss('binaryCrossentropy')(tf.tensor2d([[200], [-200]]), tf.tensor2d([[0], [1]])),
+        getLoss('softmaxCrossentropy')(scores, tf.tensor2d([[0], [2]])),
+        getLoss('softmaxCrossentropy')(scores, tf.tensor2d([[1, 0, 0], [0, 0, 1]])),
+      ];
     });
+    const expectations = [
+      { value: (1 + 3 + 0) / 3, tolerance },
+      { value: (1 + 9 + 0) / 3, tolerance },
+      { value: bce, tolerance },
+      { value: 200, tolerance: { atol: 1e-3, rtol: 1e-6 } },
+      { value: expected, tolerance },
+      { value: expected, tolerance },
+    ];
+    for (const [i, loss] of losses.entries()) await expectCloseAsync(loss, [expectations[i]!.value], expectations[i]!.tolerance);
+    tf.dispose(losses);
   });
 
   it('names unknown losses and metrics', () => {
@@ -41,14 +52,16 @@ describeEachBackend('losses', ({ tolerance }) => {
     expect(whole['rmse']).toBeCloseTo(Math.sqrt(whole['loss']!), 5);
     model.dispose();
     const classifier = mlp({ inputDim: 1, hidden: [2], head: 'sigmoid', seed: 2 });
-    const out = tf.tidy(() => classifier.logits(tf.tensor2d([[-1], [0.5], [2]])).dataSync());
+    const logits = tf.tidy(() => classifier.logits(tf.tensor2d([[-1], [0.5], [2]])));
+    const out = await logits.data();
+    logits.dispose();
     const labels = Float32Array.from(out, (z) => (z > 0 ? 1 : 0));
     labels[0] = 1 - labels[0]!;
     const acc = await evaluate(classifier, { x: Float32Array.from([-1, 0.5, 2]), y: labels, numExamples: 3, numFeatures: 1, numTargets: 1 }, { metrics: ['accuracy'] });
     expect(acc['accuracy']).toBeCloseTo(2 / 3, 6);
     classifier.dispose();
   });
-});
+}, { asyncReads: true });
 
 describeEachBackend('optimizers', () => {
   it('builds Adam, SGD and SGD with momentum, whose learning rate can be changed mid-run', async () => {
@@ -68,21 +81,23 @@ describeEachBackend('optimizers', () => {
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]! / 4);
     model.dispose();
   });
-});
+}, LONG_RUNS);
 
 describeEachBackend('top-5 accuracy and the step schedule', () => {
-  it('counts an example when its class is among the five largest logits', () => {
+  it('counts an example when its class is among the five largest logits', async () => {
     const metric = getMetric('top5');
-    tf.tidy(() => {
+    const [top5, accuracy] = tf.tidy(() => {
       const logits = tf.tensor2d([
         [7, 6, 5, 4, 3, 2, 1],
         [7, 6, 5, 4, 3, 2, 1],
         [1, 2, 3, 4, 5, 6, 7],
       ]);
       const labels = tf.tensor2d([[4], [5], [0]]);
-      expect(metric.sum(logits, labels, 'softmax').dataSync()[0]).toBe(1);
-      expect(getMetric('accuracy').sum(logits, tf.tensor2d([[0], [5], [6]]), 'softmax').dataSync()[0]).toBe(2);
+      return [metric.sum(logits, labels, 'softmax'), getMetric('accuracy').sum(logits, tf.tensor2d([[0], [5], [6]]), 'softmax')];
     });
+    expect((await top5!.data())[0]).toBe(1);
+    expect((await accuracy!.data())[0]).toBe(2);
+    tf.dispose([top5!, accuracy!]);
   });
 
   it('multiplies the learning rate by the factor at each boundary epoch', async () => {
@@ -96,4 +111,4 @@ describeEachBackend('top-5 accuracy and the step schedule', () => {
     model.dispose();
     expect(() => new StepDecay({ boundaries: [0] })).toThrow(/boundaries\[0\] must be a positive integer epoch, got 0/);
   });
-});
+}, { asyncReads: true });

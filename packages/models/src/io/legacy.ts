@@ -15,13 +15,13 @@ export interface WeightEntry {
   length: number;
 }
 
-/** Serializes named tensors into one little-endian float32 buffer plus its index. */
-export function packTensors(tensors: Record<string, tf.Tensor>): { entries: WeightEntry[]; bytes: Uint8Array } {
+/** Serializes named tensors into one little-endian float32 buffer plus its index (read with `await data()`). */
+export async function packTensors(tensors: Record<string, tf.Tensor>): Promise<{ entries: WeightEntry[]; bytes: Uint8Array }> {
   const entries: WeightEntry[] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
-    const values = Float32Array.from(tensor.dataSync());
+    const values = Float32Array.from(await tensor.data());
     entries.push({ name, shape: [...tensor.shape], dtype: 'float32', offset, length: values.length });
     chunks.push(values);
     offset += values.length;
