@@ -22,4 +22,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: path.join(__dirname, 'jest.global-setup.js'),
   testTimeout: 60000,
+  // Dawn's native WebGPU instance (the webgpu suites) keeps Node's event loop alive after the last
+  // test, and jest would wait for it forever; leaks are checked per test with tf.memory() instead.
+  forceExit: true,
 };
