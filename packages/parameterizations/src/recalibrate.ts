@@ -6,8 +6,14 @@ import type { ApplyOptions } from './layers';
  * A network whose layers keep running statistics (BN, WN+MBN, IMN): a function of a batch and
  * the apply options, or anything with `logits(x, options)` (a `@geoparam/models` Model).
  */
-export type StatisticsForward = ((x: tf.Tensor, options: ApplyOptions) => tf.Tensor) | { logits(x: tf.Tensor, options: ApplyOptions): tf.Tensor };
+export type StatisticsForward =
+  | ((x: tf.Tensor, options: ApplyOptions) => tf.Tensor)
+  | {
+      /** The network's output before its head, for a batch. */
+      logits(x: tf.Tensor, options: ApplyOptions): tf.Tensor;
+    };
 
+/** Options of `recalibrateStatistics`. */
 export interface RecalibrateOptions {
   /** Use at most this many batches of `batches` (default: all of them). */
   limit?: number;

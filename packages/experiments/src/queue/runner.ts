@@ -42,6 +42,7 @@ export interface BullmqRunnerOptions {
   jobTimeoutMs?: number;
   /** How often to look at pending jobs besides the queue's events (a Redis restart can drop events). */
   pollMs?: number;
+  /** Each job's progress as the runner sees it (queued, started, recorded, failed), e.g. for a progress bar. */
   onEvent?: (event: QueueJobEvent) => void;
   /** Connection trouble while following (messages with the password masked). */
   log?: (line: string) => void;

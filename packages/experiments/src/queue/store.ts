@@ -76,6 +76,7 @@ export class QueueStore {
     return { results, failures, duplicates: Number(duplicates ?? 0) };
   }
 
+  /** Records a submitted sweep (its plan and settings) under its id, replacing an earlier record. */
   async saveSweep(sweep: StoredSweep): Promise<void> {
     await this.redis.hset(KEYS.sweeps, sweep.id, JSON.stringify(sweep));
   }
@@ -86,10 +87,12 @@ export class QueueStore {
     return all.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
   }
 
+  /** Remembers a queue name (one per backend) so that status, cancel and clean find every queue. */
   async addQueue(name: string): Promise<void> {
     await this.redis.sadd(KEYS.queues, name);
   }
 
+  /** Every queue name a sweep has used, sorted. */
   async queues(): Promise<string[]> {
     return (await this.redis.smembers(KEYS.queues)).sort();
   }

@@ -35,6 +35,7 @@ export interface QueueWorkerOptions {
   untilDrained?: boolean;
   /** Time limit of a job that names none (ms); default none. */
   jobTimeoutMs?: number;
+  /** What the worker does (jobs taken, refused, finished), with passwords masked. */
   log?: (line: string) => void;
   /** Stops the worker: jobs it holds are left to stall and run again elsewhere. */
   signal?: AbortSignal;

@@ -98,7 +98,14 @@ export class TestSplitReadError extends GeoparamError {
  * dataset throws `TestSplitReadError` until `open()`, which the final evaluation calls. Any
  * schedule, stopping rule or refit that peeked would fail the run instead of passing silently.
  */
-export function sealTestSplit(test: Dataset, what: string): { data: Dataset; open(): Dataset } {
+export function sealTestSplit(
+  test: Dataset,
+  what: string,
+): {
+  data: Dataset;
+  /** Unseals the split for the final evaluation and returns it. */
+  open(): Dataset;
+} {
   let sealed = true;
   const data = new Proxy(test, {
     get(target, property, receiver) {
