@@ -54,6 +54,23 @@ const journal = (dir: string) =>
     .split('\n')
     .map((l) => JSON.parse(l) as { key: string; result?: unknown; error?: string });
 
+/** CPU time (clock ticks) used so far by each live child process of `pid`, read from /proc. */
+function childCpuTicks(pid: number): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after "(comm) ": state, ppid, …; utime and stime are fields 14 and 15 of proc(5).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === pid) ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+  }
+  return ticks;
+}
+
 (skipReason ? describe.skip : describe)('sweeps on a queue (geoparam worker, reproduce uci --queue, sweep, report)', () => {
   let redis: TestRedis;
   const workers: Proc[] = [];
@@ -138,6 +155,67 @@ const journal = (dir: string) =>
     expect(keys).toHaveLength(4);
     expect(new Set(keys).size).toBe(4);
     expect(await recorded()).toEqual({ results: 4, failures: 0, duplicates: 0 });
+  }, 240_000);
+
+  it('fails a job that runs past --job-timeout with the reason (its process killed), finishes the other jobs once, and exits non-zero', async () => {
+    const out = tmp();
+    const w = worker(redis.url, ['--concurrency', '2']);
+    await w.waitFor(/takes wasm jobs/);
+    // 100 epochs: about 1 s on yacht (308 rows), about a minute on protein (45730 rows); the 8 s limit cuts only protein.
+    const { code, err } = await run(['reproduce', 'uci', '--queue', redis.url, '--data-dir', data(), '--datasets', 'yacht,protein', '--methods', 'sp,gmp', '--splits', '1', '--epochs', '100', '--job-timeout', '8', '--no-figures', '--out', out]);
+    expect(code).toBe(3);
+    expect(err).toMatch(/2 runs failed/);
+    for (const method of ['SP', 'GmP']) expect(err).toMatch(new RegExp(`protein ${method} split 0: job ran longer than its 8 s time limit; its worker process was killed`));
+    expect(err).not.toMatch(/yacht/);
+    const records = journal(out);
+    expect(new Set(records.map((r) => r.key)).size).toBe(4);
+    expect(records).toHaveLength(4);
+    expect(records.filter((r) => r.result !== undefined)).toHaveLength(2);
+    expect(records.filter((r) => r.error !== undefined).map((r) => r.error)).toEqual(Array(2).fill('job ran longer than its 8 s time limit; its worker process was killed'));
+    expect(await recorded()).toEqual({ results: 2, failures: 2, duplicates: 0 });
+    // Final at once (a re-run would time out the same way), kept with its reason for `sweep status`.
+    const status = await sweepStatus(redis.url);
+    expect(status.queues).toEqual([expect.objectContaining({ name: 'wasm', completed: 2, failed: 2, waiting: 0, active: 0 })]);
+    expect(status.failed.map((f) => f.label).sort()).toEqual(['final protein GmP split 0', 'final protein SP split 0']);
+    expect(status.failed.every((f) => /ran longer than its 8 s time limit/.test(f.reason))).toBe(true);
+    expect(w.output()).toMatch(/failed final protein SP split 0: job ran longer than its 8 s time limit/);
+    expect(w.output()).toMatch(/finished final yacht GmP split 0: 1 recorded/);
+    // The timed-out training was stopped, not left running: none of the worker's processes computes now.
+    const before = childCpuTicks(w.child.pid!);
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const [pid, ticks] of childCpuTicks(w.child.pid!)) expect((ticks - (before.get(pid) ?? ticks)) / 100).toBeLessThan(0.3);
+  }, 240_000);
+
+  it('never gives a job planned for one backend to a worker of another: it waits until a worker for its backend runs it', async () => {
+    const out = tmp();
+    const cpu = worker(redis.url, ['--backend', 'cpu']);
+    await cpu.waitFor(/takes cpu jobs/);
+    const submit = run(sweep(redis.url, out, ['--methods', 'sp,gmp', '--splits', '1', '--epochs', '5']));
+    const waiting = async () => (await sweepStatus(redis.url)).queues.find((q) => q.name === 'wasm')?.waiting ?? 0;
+    for (let tries = 0; (await waiting()) < 2; tries++) {
+      if (tries > 600) throw new Error('the sweep was not submitted');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Long enough for an idle worker to have taken anything it could (it waits on its queue, woken by a new job).
+    await new Promise((r) => setTimeout(r, 3000));
+    const held = await sweepStatus(redis.url);
+    expect(held.queues).toEqual([
+      { name: 'cpu', waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 },
+      { name: 'wasm', waiting: 2, active: 0, delayed: 0, completed: 0, failed: 0 },
+    ]);
+    expect(held.workers['cpu']).toHaveLength(1);
+    expect(held.workers['wasm']).toEqual([]);
+    expect(cpu.output()).not.toMatch(/started|refused|failed/);
+
+    const wasm = worker(redis.url, ['--until-drained']);
+    const { code, err } = await submit;
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(await wasm.exited).toBe(0);
+    expect(wasm.output()).toMatch(/worker stopped: 2 jobs completed, 0 failed/);
+    expect(cpu.output()).not.toMatch(/started|finished/);
+    expect(journal(out).filter((r) => r.result !== undefined)).toHaveLength(2);
+    expect((await sweepStatus(redis.url)).queues.find((q) => q.name === 'cpu')).toEqual({ name: 'cpu', waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
   }, 240_000);
 
   it('loses nothing and records nothing twice when Redis is shut down and restarted mid-sweep', async () => {

@@ -59,15 +59,18 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   const me = `${os.hostname()}:${process.pid}`;
   const build = buildId();
   const pool = new ProcessPool<Job, MemberRecord[]>({ size: options.concurrency, script: options.script, init: { backend: options.backend, source: options.source } });
-  try {
-    await pool.start();
-  } catch (error) {
-    await pool.close();
-    throw error;
-  }
   const redis = new Redis(bullConnection(connection));
   redis.on('error', (error: Error) => log(`queue: ${redactQueueUrls(error.message)}`));
   const store = new QueueStore(redis);
+  try {
+    await pool.start();
+    // Listed for `sweep status` from the start: an idle worker for another backend than the sweep's shows up as such.
+    await store.addQueue(queueName(options.backend));
+  } catch (error) {
+    await pool.close();
+    redis.disconnect();
+    throw error;
+  }
   const summary: QueueWorkerSummary = { completed: 0, failed: 0 };
   let running = 0;
 
