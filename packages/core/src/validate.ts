@@ -20,9 +20,12 @@ export function assertShape(what: string, tensor: tf.Tensor, expected: readonly 
   if (!ok) throw new ShapeMismatchError(what, expected, tensor.shape);
 }
 
-/** Reads the tensor back, so call it where a host sync is acceptable (construction, conversion). */
-export function assertFinite(what: string, tensor: tf.Tensor): void {
-  const values = tensor.dataSync();
+/**
+ * Reads the tensor back asynchronously (`await data()`, which every backend supports, webgpu in
+ * Node included), so call it where a device read is acceptable (loading, conversion).
+ */
+export async function assertFinite(what: string, tensor: tf.Tensor): Promise<void> {
+  const values = await tensor.data();
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) throw new NonFiniteError(what, i, v);

@@ -12,11 +12,13 @@ export interface ReparameterizeOptions extends ParameterizationOptions {
  * A unit `r * relu(z)` with a signed output scale `r < 0` (GmP's radius) is `-|r| relu(z)`: move
  * the sign into the next layer's weights (and the running mean of an IMN in between) so every unit
  * can be written as a plain ReLU unit. The model's function does not change. Asynchronous: the
- * radii are read with `await data()`.
+ * radii are read with `await data()`. A unit whose sign has nowhere to go (no dense layer follows)
+ * keeps it.
  */
 export async function foldNegativeRadii(model: Model): Promise<number> {
   let folded = 0;
-  for (const [index, layer] of model.layers.entries()) {
+  // Last layer first: folding a sign bakes the next layer, which must hold no negative radius itself.
+  for (const [index, layer] of [...model.layers.entries()].reverse()) {
     if (!(layer instanceof ParameterizedLayer) || layer.activation !== 'relu') continue;
     const signed = methodFacts(layer.parameterization.name).signedOutputScale;
     if (!signed) continue;
@@ -32,16 +34,21 @@ export async function foldNegativeRadii(model: Model): Promise<number> {
     if (negative.length === 0) continue;
     const next = model.layers.slice(index + 1).find((l) => l instanceof ParameterizedLayer) as ParameterizedLayer | undefined;
     if (!next || !(next.geometry.kernelShape.length === 2)) continue;
+    // Read the next layer before changing anything, so a refusal (its own negative radii) leaves the model as it was.
+    const plain = await next.bake();
     const flip = tf.tensor1d(Array.from(r, (v) => (v < 0 ? -1 : 1)));
-    signed.makeNonNegative(layer.parameterization);
-    tf.tidy(() => {
-      for (const between of model.layers.slice(index + 1, model.layers.indexOf(next))) {
-        if (between instanceof InputMeanNormalization) between.movingMean.assign(tf.mul(between.movingMean, flip));
-      }
-      const plain = next.bake();
-      next.load({ kernel: tf.mul(plain.kernel, tf.reshape(flip, [units, 1])), bias: plain.bias });
-    });
-    flip.dispose();
+    const kernel = tf.tidy(() => tf.mul(plain.kernel, tf.reshape(flip, [units, 1])));
+    try {
+      await next.load({ kernel, bias: plain.bias });
+      signed.makeNonNegative(layer.parameterization);
+      tf.tidy(() => {
+        for (const between of model.layers.slice(index + 1, model.layers.indexOf(next))) {
+          if (between instanceof InputMeanNormalization) between.movingMean.assign(tf.mul(between.movingMean, flip));
+        }
+      });
+    } finally {
+      tf.dispose([plain.kernel, plain.bias, flip, kernel]);
+    }
     folded += negative.length;
   }
   return folded;
@@ -53,7 +60,7 @@ export async function reparameterizeModel(model: Model, name: ParameterizationNa
   const { layers = 'hidden', ...settings } = options;
   if (!target.signedOutputScale) await foldNegativeRadii(model);
   const chosen = layers === 'all' ? model.parameterizedLayers : model.reluLayers;
-  for (const layer of chosen) layer.reparameterize(target.name, settings);
+  for (const layer of chosen) await layer.reparameterize(target.name, settings);
   return model;
 }
 

@@ -30,11 +30,13 @@ export abstract class BaseMath implements ParameterizationMath {
     return this.rightInverse(kernel, bias);
   }
 
+  /**
+   * Shapes only: `rightInverse` runs inside tfjs-layers' synchronous `build` and must not read the
+   * device. Callers holding user-supplied values check finiteness first (`assertFinitePlain`).
+   */
   protected validatePlain(kernel: tf.Tensor2D, bias: tf.Tensor1D): void {
     assertShape('kernel', kernel, [this.geometry.fanIn, this.geometry.units]);
     assertShape('bias', bias, [this.geometry.units]);
-    assertFinite('kernel', kernel);
-    assertFinite('bias', bias);
   }
 
   protected spec(name: string, rows: number | null, trainable = true): WeightSpec {
@@ -45,6 +47,12 @@ export abstract class BaseMath implements ParameterizationMath {
   abstract forward(weights: Weights): EffectiveAffine;
   abstract rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): Record<string, tf.Tensor>;
   abstract boundary(weights: Weights): Boundary;
+}
+
+/** Rejects a NaN/Infinity in plain weights before they are converted, reading them asynchronously. */
+export async function assertFinitePlain(kernel: tf.Tensor, bias: tf.Tensor): Promise<void> {
+  await assertFinite('kernel', kernel);
+  await assertFinite('bias', bias);
 }
 
 /** `x . kernel + bias` with the layer's linear map. */

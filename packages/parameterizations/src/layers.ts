@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConversionError, InvalidArgumentError, ShapeMismatchError, assertShape , tidy } from '@geoparam/core';
+import { ConversionError, InvalidArgumentError, ShapeMismatchError, assertShape, tidy } from '@geoparam/core';
+import { assertFinitePlain } from './base';
 import { conv2dGeometry, denseGeometry } from './geometry';
 import { createParameterization, resolveParameterizationName, type ParameterizationOptions } from './registry';
 import { applyScale } from './scale';
@@ -113,13 +114,14 @@ export abstract class ParameterizedLayer {
   /**
    * The current function as a plain kernel and bias (`removeParameterizations` in PyTorch terms).
    * GmP's radius is folded in, which is exact for a linear unit and for a ReLU unit with r >= 0;
-   * a ReLU unit with r < 0 has no plain equivalent and is reported.
+   * a ReLU unit with r < 0 has no plain equivalent and is reported. Asynchronous: the radii are
+   * read with `await data()` (webgpu in Node cannot read synchronously).
    */
-  bake(): PlainWeights {
+  async bake(): Promise<PlainWeights> {
     const { kernel, bias, scale } = this.current.forward();
     try {
       if (scale && this.activation === 'relu') {
-        const values = scale.dataSync();
+        const values = await scale.data();
         const negative = [...values.keys()].filter((i) => values[i]! < 0);
         if (negative.length > 0) {
           throw new ConversionError(
@@ -136,12 +138,23 @@ export abstract class ParameterizedLayer {
     }
   }
 
-  /** Sets this layer to compute `weights` (plain kernel and bias) under its current parameterization. */
-  load(weights: PlainWeights): void {
+  /**
+   * Sets this layer to compute `weights` (plain kernel and bias) under its current parameterization.
+   * Shapes are checked before anything is read; NaN/Infinity is rejected after an asynchronous read.
+   * The caller keeps `weights`.
+   */
+  async load(weights: PlainWeights): Promise<void> {
     assertShape('kernel', weights.kernel, [...this.geometry.kernelShape]);
+    assertShape('bias', weights.bias, [this.geometry.units]);
+    await assertFinitePlain(weights.kernel, weights.bias);
+    this.setPlain(this.current, weights);
+  }
+
+  /** `parameterization.rightInverse` of plain weights in the layer's kernel shape. */
+  private setPlain(parameterization: Parameterization, weights: PlainWeights): void {
     const kernel2d = tf.reshape(weights.kernel, [this.geometry.fanIn, this.geometry.units]) as tf.Tensor2D;
     try {
-      this.current.rightInverse(kernel2d, weights.bias);
+      parameterization.rightInverse(kernel2d, weights.bias);
     } finally {
       kernel2d.dispose();
     }
@@ -149,25 +162,27 @@ export abstract class ParameterizedLayer {
 
   /**
    * Swaps the parameterization while keeping the function the layer computes at inference
-   * (bake, then the new kind's right inverse).
+   * (bake, then the new kind's right inverse). Asynchronous, as `bake`; a layer whose weights are
+   * not finite (a diverged run) is reported and left unchanged.
    */
-  reparameterize(name: ParameterizationName | string, options: ParameterizationOptions = {}): this {
+  async reparameterize(name: ParameterizationName | string, options: ParameterizationOptions = {}): Promise<this> {
     const resolved = resolveParameterizationName(name);
-    const plain = this.bake();
-    const next = createParameterization(resolved, this.geometry, options);
+    const plain = await this.bake();
     try {
-      const kernel2d = tf.reshape(plain.kernel, [this.geometry.fanIn, this.geometry.units]) as tf.Tensor2D;
-      next.rightInverse(kernel2d, plain.bias);
-      kernel2d.dispose();
-    } catch (error) {
-      next.dispose();
-      throw error;
+      await assertFinitePlain(plain.kernel, plain.bias);
+      const next = createParameterization(resolved, this.geometry, options);
+      try {
+        this.setPlain(next, plain);
+      } catch (error) {
+        next.dispose();
+        throw error;
+      }
+      this.current.dispose();
+      this.current = next;
+      this.currentOptions = settingsOf(options);
     } finally {
       tf.dispose([plain.kernel, plain.bias]);
     }
-    this.current.dispose();
-    this.current = next;
-    this.currentOptions = settingsOf(options);
     return this;
   }
 

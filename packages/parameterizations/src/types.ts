@@ -96,7 +96,11 @@ export interface ParameterizationMath {
   apply(weights: Weights, x: tf.Tensor, context: ApplyContext): PreActivation;
   /** The effective affine map under inference semantics (running statistics). Caller disposes. */
   forward(weights: Weights): EffectiveAffine;
-  /** Raw weights whose `forward` is `kernel`/`bias` (validated first). Caller disposes. */
+  /**
+   * Raw weights whose `forward` is `kernel`/`bias` (shapes validated first). Synchronous and free
+   * of device reads, so it can run in tfjs-layers' `build`; finiteness is the caller's check
+   * (`ParameterizedLayer.load` makes it). Caller disposes.
+   */
   rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): Record<string, tf.Tensor>;
   /** The CAB of every unit. Caller disposes. */
   boundary(weights: Weights): Boundary;
@@ -122,7 +126,8 @@ export interface Parameterization {
   forward(): EffectiveAffine;
   /**
    * Sets the raw variables so that `forward()` computes `kernel`/`bias` (the geotorch
-   * `right_inverse` contract: `forward(rightInverse(W)) == W`).
+   * `right_inverse` contract: `forward(rightInverse(W)) == W`). Checks shapes only and reads
+   * nothing from the device; `ParameterizedLayer.load` also rejects non-finite values.
    */
   rightInverse(kernel: tf.Tensor2D, bias: tf.Tensor1D): void;
   /** The CAB of every unit, in this parameterization's own coordinates. Caller disposes. */

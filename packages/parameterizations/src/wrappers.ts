@@ -4,29 +4,30 @@ import type { GeometricOptions } from './geometric';
 import type { MeanOnlyBatchNormOptions } from './mean-only-batch-norm';
 
 // One-line conversions in the geotorch style: each keeps the function the layer computes
-// (at inference) and returns the same layer, now parameterized the new way.
+// (at inference) and resolves to the same layer, now parameterized the new way. Asynchronous, as
+// `reparameterize` (it reads GmP radii and checks finiteness with `await data()`).
 
-export function standard<L extends ParameterizedLayer>(layer: L): L {
+export function standard<L extends ParameterizedLayer>(layer: L): Promise<L> {
   return layer.reparameterize('standard');
 }
 
-export function weightNorm<L extends ParameterizedLayer>(layer: L): L {
+export function weightNorm<L extends ParameterizedLayer>(layer: L): Promise<L> {
   return layer.reparameterize('weightNorm');
 }
 
-export function batchNorm<L extends ParameterizedLayer>(layer: L, options: BatchNormOptions = {}): L {
+export function batchNorm<L extends ParameterizedLayer>(layer: L, options: BatchNormOptions = {}): Promise<L> {
   return layer.reparameterize('batchNorm', options);
 }
 
-export function meanOnlyBatchNorm<L extends ParameterizedLayer>(layer: L, options: MeanOnlyBatchNormOptions = {}): L {
+export function meanOnlyBatchNorm<L extends ParameterizedLayer>(layer: L, options: MeanOnlyBatchNormOptions = {}): Promise<L> {
   return layer.reparameterize('meanOnlyBatchNorm', options);
 }
 
-export function geometric<L extends ParameterizedLayer>(layer: L, options: GeometricOptions = {}): L {
+export function geometric<L extends ParameterizedLayer>(layer: L, options: GeometricOptions = {}): Promise<L> {
   return layer.reparameterize('geometric', options);
 }
 
 /** Bakes the current parameterization into a plain (SP) kernel and bias, as torch's remove_parametrizations. */
-export function removeParameterizations<L extends ParameterizedLayer>(layer: L): L {
+export function removeParameterizations<L extends ParameterizedLayer>(layer: L): Promise<L> {
   return layer.reparameterize('standard');
 }
