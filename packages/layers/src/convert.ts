@@ -164,7 +164,7 @@ const unitBuilders: Record<LayersTarget, (layer: Layer, activation: string, plai
   weightNorm: (layer, activation, plain) => ({ layer: withParameterization('weightNorm', layer, plain, activation), weights: null }),
 };
 
-function rebuild(model: tfl.LayersModel, options: RebuildOptions): tfl.LayersModel {
+async function rebuild(model: tfl.LayersModel, options: RebuildOptions): Promise<tfl.LayersModel> {
   const layers = chainOf(model);
   const parts: Part[] = [];
   /** Sign flips of the last unit's channels, on their way to the next affine layer. */
@@ -190,7 +190,13 @@ function rebuild(model: tfl.LayersModel, options: RebuildOptions): tfl.LayersMod
       }
       const { kernel, bias, scale, kernelShape } = unitAffine(layer, unit?.batchNorm ?? null);
       const incoming = flips;
-      const signs = scale ? Array.from(scale.dataSync(), (r) => (r < 0 ? -1 : 1)) : null;
+      let signs: number[] | null = null;
+      try {
+        if (scale) signs = Array.from(await scale.data(), (r) => (r < 0 ? -1 : 1));
+      } catch (error) {
+        tf.dispose([kernel, bias, ...(scale ? [scale] : [])]);
+        throw error;
+      }
       const plain = tf.tidy(() => {
         let k: tf.Tensor2D = kernel;
         if (incoming) {
@@ -238,9 +244,10 @@ function assemble(model: tfl.LayersModel, parts: Part[]): tfl.LayersModel {
  * BatchNormalization then ReLU, which folds in at inference) use the `target` parameterization,
  * computing the same function at inference. Negative GmP radii move into the next Dense/Conv2D
  * (through IMN, Dropout, Flatten and average pooling); where they cannot, a `ConversionError`
- * names the unit. Other layers are copied with their weights.
+ * names the unit. Other layers are copied with their weights. Asynchronous: the radii are read with
+ * `await data()`, so it runs on every backend (webgpu in Node included).
  */
-export function reparameterizeLayersModel(model: tfl.LayersModel, target: LayersTarget | string): tfl.LayersModel {
+export async function reparameterizeLayersModel(model: tfl.LayersModel, target: LayersTarget | string): Promise<tfl.LayersModel> {
   const name = methodFacts(target).name;
   if (!(name in unitBuilders)) throw new InvalidArgumentError('target', target, `one of ${Object.keys(unitBuilders).join(', ')}`);
   return rebuild(model, { units: name as LayersTarget, bake: false });
@@ -250,8 +257,8 @@ export function reparameterizeLayersModel(model: tfl.LayersModel, target: Layers
  * A model of stock tfjs layers only, computing the same function at inference: every Dense/Conv2D
  * plain (GmP radii folded, negative ones into the next layer), IMN and MBN as frozen
  * BatchNormalization layers (variance 1, epsilon 0, so exact). It loads with plain
- * `tf.loadLayersModel`, without geoparam.
+ * `tf.loadLayersModel`, without geoparam. Asynchronous, as `reparameterizeLayersModel`.
  */
-export function bakeLayersModel(model: tfl.LayersModel): tfl.LayersModel {
+export async function bakeLayersModel(model: tfl.LayersModel): Promise<tfl.LayersModel> {
   return rebuild(model, { units: 'standard', bake: true });
 }

@@ -16,7 +16,7 @@ interface Pending {
   owned: boolean;
 }
 
-function affineLayer(layer: GeoparamParameterizedLayer, config: Extract<ModelLayerConfig, { type: 'dense' | 'conv2d' }>): Pending {
+async function affineLayer(layer: GeoparamParameterizedLayer, config: Extract<ModelLayerConfig, { type: 'dense' | 'conv2d' }>): Promise<Pending> {
   const shared =
     config.type === 'dense'
       ? { units: config.units, activation: config.activation }
@@ -25,12 +25,12 @@ function affineLayer(layer: GeoparamParameterizedLayer, config: Extract<ModelLay
   if (own) return { layer: own, values: layer.parameterization.variables, owned: false };
   // No tfjs-layers class for this parameterization (BN, WN+MBN): its inference function as a stock
   // layer, which is exact with the running statistics it has now.
-  const plain = layer.bake();
+  const plain = await layer.bake();
   const stock = config.type === 'dense' ? tfl.layers.dense(shared as Parameters<typeof tfl.layers.dense>[0]) : tfl.layers.conv2d(shared as Parameters<typeof tfl.layers.conv2d>[0]);
   return { layer: stock, values: { kernel: plain.kernel, bias: plain.bias }, owned: true };
 }
 
-function layerOf(layer: Model['layers'][number], index: number): Pending {
+async function layerOf(layer: Model['layers'][number], index: number): Promise<Pending> {
   const config = layer.getConfig();
   switch (config.type) {
     case 'dense':
@@ -58,16 +58,14 @@ function layerOf(layer: Model['layers'][number], index: number): Pending {
  * which have no tfjs-layers class here, become stock layers with their inference function (running
  * statistics folded in, exact at inference). The head (sigmoid, softmax) becomes an `Activation`
  * layer. `bakeLayersModel` then makes a model of stock layers only. Residual blocks are refused with a
- * `ConversionError`.
+ * `ConversionError`. Asynchronous: baking a BN/WN+MBN unit reads with `await data()`.
  */
-export function toLayersModel(model: Model): tfl.LayersModel {
+export async function toLayersModel(model: Model): Promise<tfl.LayersModel> {
   const inputShape = model.inputShape ?? (model.inputDim === null ? null : [model.inputDim]);
   if (!inputShape) throw new ConversionError(`model ${model.name} has no known input shape`);
   const pending: Pending[] = [];
   try {
-    model.layers.forEach((layer, index) => {
-      pending.push(layerOf(layer, index));
-    });
+    for (const [index, layer] of model.layers.entries()) pending.push(await layerOf(layer, index));
     const layers = pending.map((p) => p.layer);
     if (model.head !== 'linear') layers.push(tfl.layers.activation({ activation: model.head }));
     const result = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape }), ...layers] });

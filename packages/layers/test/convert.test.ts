@@ -3,17 +3,25 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ConversionError } from '@geoparam/core';
 import {
   CabCallback,
+  GeometricConv2D,
+  GeometricDense,
   bakeLayersModel,
+  geometric,
   geometricConv2d,
   geometricDense,
   inputMeanNormalization,
+  weightNorm,
   layersModelBoundaries,
   reparameterizeLayersModel,
 } from '@geoparam/layers';
-import { describeEachBackend, expectClose } from '@geoparam/test-utils';
+import { describeEachBackend, expectCloseAsync, type Tolerance } from '@geoparam/test-utils';
 
-/** float32: conversion re-expresses weights (angles, norms), so outputs agree to rounding. */
+/** float32: conversion re-expresses weights (angles, norms), so outputs agree to rounding (webgpu's WGSL trigonometry included). */
 const FUNCTION_KEPT = { atol: 1e-4, rtol: 1e-3 };
+/** A wrapped layer recomputes a 3x3x3 conv through angles: float32 rounding (WGSL trigonometry on webgpu). */
+const WRAPPED_TOLERANCE = { atol: 5e-5, rtol: 5e-4 };
+/** Unit directions and points on their boundary: float32 rounding of a norm and a dot product of 18 terms. */
+const UNIT_TOLERANCE = { atol: 1e-5, rtol: 0 };
 
 /** Random weights with biases, so boundaries sit off the origin. */
 function randomize(model: tfl.LayersModel, seed: number): void {
@@ -58,29 +66,37 @@ function convModel(): tfl.LayersModel {
   return model;
 }
 
+/** Compares a prediction (or any tensor made for the comparison) with `expected`, then disposes it. */
+async function expectCloseThenDispose(actual: tf.Tensor, expected: tf.Tensor, tolerance: Tolerance): Promise<void> {
+  try {
+    await expectCloseAsync(actual, expected, tolerance);
+  } finally {
+    actual.dispose();
+  }
+}
+
 function classes(model: tfl.LayersModel): string[] {
   return model.layers.map((l) => l.getClassName());
 }
 
+// Conversion reads GmP radii with `await data()` only, so this suite runs on webgpu too.
 describeEachBackend('LayersModel conversion and CAB', () => {
-  it('converts an MLP to GmP and WN and back, keeping the function; negative radii fold into the next layer', () => {
+  it('converts an MLP to GmP and WN and back, keeping the function; negative radii fold into the next layer', async () => {
     const model = mlpModel();
     const x = tf.randomNormal([10, 5], 0, 1, 'float32', 3);
     const expected = model.predict(x) as tf.Tensor;
-    const gmp = reparameterizeLayersModel(model, 'geometric');
+    const gmp = await reparameterizeLayersModel(model, 'geometric');
     expect(classes(gmp)).toEqual(['GeometricDense', 'GeometricDense', 'Dense']);
-    tf.tidy(() => expectClose(gmp.predict(x) as tf.Tensor, expected, FUNCTION_KEPT));
+    await expectCloseThenDispose(gmp.predict(x) as tf.Tensor, expected, FUNCTION_KEPT);
     negateSomeRadii(gmp.layers[0]!);
     negateSomeRadii(gmp.layers[1]!);
     const flipped = gmp.predict(x) as tf.Tensor;
-    const wn = reparameterizeLayersModel(gmp, 'wn');
+    const wn = await reparameterizeLayersModel(gmp, 'wn');
     expect(classes(wn)).toEqual(['WeightNormDense', 'WeightNormDense', 'Dense']);
-    const baked = bakeLayersModel(gmp);
+    const baked = await bakeLayersModel(gmp);
     expect(classes(baked)).toEqual(['Dense', 'Dense', 'Dense']);
-    tf.tidy(() => {
-      expectClose(wn.predict(x) as tf.Tensor, flipped, FUNCTION_KEPT);
-      expectClose(baked.predict(x) as tf.Tensor, flipped, FUNCTION_KEPT);
-    });
+    await expectCloseThenDispose(wn.predict(x) as tf.Tensor, flipped, FUNCTION_KEPT);
+    await expectCloseThenDispose(baked.predict(x) as tf.Tensor, flipped, FUNCTION_KEPT);
     tf.dispose([x, expected, flipped]);
     [model, gmp, wn, baked].forEach((m) => m.dispose());
   });
@@ -91,9 +107,9 @@ describeEachBackend('LayersModel conversion and CAB', () => {
     // Real running statistics in the BatchNormalization.
     tf.tidy(() => void model.apply(x, { training: true }));
     const expected = model.predict(x) as tf.Tensor;
-    const gmp = reparameterizeLayersModel(model, 'geometric');
+    const gmp = await reparameterizeLayersModel(model, 'geometric');
     expect(classes(gmp)).toEqual(['GeometricConv2D', 'GeometricConv2D', 'Flatten', 'Dense']);
-    tf.tidy(() => expectClose(gmp.predict(x) as tf.Tensor, expected, FUNCTION_KEPT));
+    await expectCloseThenDispose(gmp.predict(x) as tf.Tensor, expected, FUNCTION_KEPT);
 
     const withImn = tfl.sequential({
       layers: [
@@ -107,9 +123,9 @@ describeEachBackend('LayersModel conversion and CAB', () => {
     tf.tidy(() => void withImn.apply(x, { training: true }));
     negateSomeRadii(withImn.layers[0]!);
     const reference = withImn.predict(x) as tf.Tensor;
-    const baked = bakeLayersModel(withImn);
+    const baked = await bakeLayersModel(withImn);
     expect(classes(baked)).toEqual(['Conv2D', 'BatchNormalization', 'Flatten', 'Dense', 'Dense']);
-    tf.tidy(() => expectClose(baked.predict(x) as tf.Tensor, reference, FUNCTION_KEPT));
+    await expectCloseThenDispose(baked.predict(x) as tf.Tensor, reference, FUNCTION_KEPT);
     let saved: tf.io.ModelArtifacts | null = null;
     await baked.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
     const topology = JSON.stringify(saved!.modelTopology);
@@ -120,44 +136,78 @@ describeEachBackend('LayersModel conversion and CAB', () => {
     [model, gmp, withImn, baked].forEach((m) => m.dispose());
   });
 
-  it('refuses a negative radius it cannot fold, naming the unit', () => {
+  it('refuses a negative radius it cannot fold, naming the unit, and leaks nothing', async () => {
     const model = tfl.sequential({
       layers: [geometricConv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [5, 5, 1], seed: 1, name: 'gmp_conv' }), tfl.layers.maxPooling2d({ poolSize: 2 }), tfl.layers.flatten(), tfl.layers.dense({ units: 1 })],
     });
     negateSomeRadii(model.layers[0]!);
-    expect(() => bakeLayersModel(model)).toThrow(ConversionError);
-    expect(() => bakeLayersModel(model)).toThrow(/unit layer gmp_conv: the sign of its negative GmP radii cannot pass MaxPooling2D/);
+    await expect(bakeLayersModel(model)).rejects.toThrow(ConversionError);
+    await expect(bakeLayersModel(model)).rejects.toThrow(/unit layer gmp_conv: the sign of its negative GmP radii cannot pass MaxPooling2D/);
     const last = tfl.sequential({ layers: [geometricDense({ units: 3, activation: 'relu', inputShape: [2], seed: 1, name: 'gmp_last' })] });
     negateSomeRadii(last.layers[0]!);
-    expect(() => reparameterizeLayersModel(last, 'standard')).toThrow(/unit layer gmp_last: units \[0\] have a negative GmP radius under ReLU and no Dense\/Conv2D follows/);
-    expect(() => reparameterizeLayersModel(last, 'spectral')).toThrow(/unknown parameterization "spectral"/);
-    expect(() => reparameterizeLayersModel(last, 'batchNorm')).toThrow(/target must be one of standard, geometric, weightNorm/);
+    await expect(reparameterizeLayersModel(last, 'standard')).rejects.toThrow(/unit layer gmp_last: units \[0\] have a negative GmP radius under ReLU and no Dense\/Conv2D follows/);
+    await expect(reparameterizeLayersModel(last, 'spectral')).rejects.toThrow(/unknown parameterization "spectral"/);
+    await expect(reparameterizeLayersModel(last, 'batchNorm')).rejects.toThrow(/target must be one of standard, geometric, weightNorm/);
     model.dispose();
     last.dispose();
   });
 
-  it('reports the CAB of every ReLU unit, stock or geoparam, on its boundary', () => {
+  it('reports the CAB of every ReLU unit, stock or geoparam, on its boundary', async () => {
     const model = convModel();
-    const gmp = reparameterizeLayersModel(model, 'geometric');
+    const gmp = await reparameterizeLayersModel(model, 'geometric');
     for (const m of [model, gmp]) {
       const boundaries = layersModelBoundaries(m);
       expect(boundaries.map((b) => b.boundary.offset.shape)).toEqual([[4], [3]]);
-      tf.tidy(() => {
-        for (const { boundary } of boundaries) {
-          expectClose(tf.norm(boundary.direction, 'euclidean', 0), tf.onesLike(boundary.offset), { atol: 1e-5, rtol: 0 });
-          expectClose(tf.add(tf.sum(tf.mul(boundary.direction, boundary.location), 0), boundary.offset), tf.zerosLike(boundary.offset), { atol: 1e-5, rtol: 0 });
-        }
-      });
+      for (const { boundary } of boundaries) {
+        const [norms, ones, onBoundary, zeros] = tf.tidy(() => [
+          tf.norm(boundary.direction, 'euclidean', 0),
+          tf.onesLike(boundary.offset),
+          tf.add(tf.sum(tf.mul(boundary.direction, boundary.location), 0), boundary.offset),
+          tf.zerosLike(boundary.offset),
+        ]);
+        await expectCloseAsync(norms!, ones!, UNIT_TOLERANCE);
+        await expectCloseAsync(onBoundary!, zeros!, UNIT_TOLERANCE);
+        tf.dispose([norms!, ones!, onBoundary!, zeros!]);
+      }
       // Converting keeps every hyperplane: the same locations before and after.
       if (m === gmp) {
         const before = layersModelBoundaries(model);
-        tf.tidy(() => boundaries.forEach((b, i) => expectClose(b.boundary.location, before[i]!.boundary.location, FUNCTION_KEPT)));
+        for (const [i, b] of boundaries.entries()) await expectCloseAsync(b.boundary.location, before[i]!.boundary.location, FUNCTION_KEPT);
         before.forEach((b) => tf.dispose(Object.values(b.boundary)));
       }
       boundaries.forEach((b) => tf.dispose(Object.values(b.boundary)));
     }
     model.dispose();
     gmp.dispose();
+  });
+
+  it('wraps stock layers: same config; a built layer keeps its function', async () => {
+    const stock = tfl.layers.dense({ units: 5, activation: 'relu', useBias: true, kernelInitializer: 'heUniform' });
+    const wrapped = await geometric(stock);
+    expect(wrapped).toBeInstanceOf(GeometricDense);
+    expect(wrapped.getConfig()['units']).toBe(5);
+    expect(wrapped.getConfig()['activation']).toBe('relu');
+    expect(wrapped.getConfig()['kernelInitializer']).toEqual(stock.getConfig()['kernelInitializer']);
+    const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' });
+    const x = tf.randomNormal([2, 5, 5, 3], 0, 1, 'float32', 1);
+    conv.build(x.shape);
+    tf.tidy(() => conv.setWeights([conv.getWeights()[0]!, tf.tensor1d([0.1, -0.2])]));
+    const withBias = conv.apply(x) as tf.Tensor;
+    const gmp = await geometric(conv);
+    expect(gmp).toBeInstanceOf(GeometricConv2D);
+    await expectCloseThenDispose(gmp.apply(x) as tf.Tensor, withBias, WRAPPED_TOLERANCE);
+    const wn = await weightNorm(gmp);
+    await expectCloseThenDispose(wn.apply(x) as tf.Tensor, withBias, WRAPPED_TOLERANCE);
+    tf.dispose([x, withBias]);
+    for (const layer of [gmp, wn, conv]) layer.weights.forEach((w) => w.dispose());
+  });
+
+  it('refuses to wrap a built GmP layer whose negative radius a plain kernel cannot carry', async () => {
+    const layer = geometricDense({ units: 4, activation: 'relu', seed: 3, name: 'gmp_wrapped' });
+    layer.build([null, 3]);
+    negateSomeRadii(layer);
+    await expect(weightNorm(layer)).rejects.toThrow(/layer gmp_wrapped: units \[0, 3\] have a negative scale after the relu activation/);
+    layer.weights.forEach((w) => w.dispose());
   });
 
   it('tracks boundary stability per batch as a model.fit callback', async () => {
@@ -174,4 +224,4 @@ describeEachBackend('LayersModel conversion and CAB', () => {
     model.optimizer.dispose();
     model.dispose();
   });
-});
+}, { asyncReads: true });

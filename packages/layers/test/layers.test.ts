@@ -4,14 +4,10 @@ import { InvalidArgumentError, UnknownNameError } from '@geoparam/core';
 import { conv2d as geoparamConv2d, dense as geoparamDense } from '@geoparam/parameterizations';
 import { mlp } from '@geoparam/models';
 import {
-  GeometricConv2D,
-  GeometricDense,
-  geometric,
   geometricConv2d,
   geometricDense,
   inputMeanNormalization,
   meanOnlyBatchNormalization,
-  weightNorm,
   weightNormConv2d,
   weightNormDense,
 } from '@geoparam/layers';
@@ -209,28 +205,6 @@ describeEachBackend('@geoparam/layers', ({ tolerance }) => {
     sgdModel.optimizer.dispose();
     model.optimizer.dispose();
     disposeAll(model, sgdModel);
-  });
-
-  it('wraps stock layers: same config; a built layer keeps its function', () => {
-    const stock = tfl.layers.dense({ units: 5, activation: 'relu', useBias: true, kernelInitializer: 'heUniform' });
-    const wrapped = geometric(stock);
-    expect(wrapped).toBeInstanceOf(GeometricDense);
-    expect(wrapped.getConfig()['units']).toBe(5);
-    expect(wrapped.getConfig()['activation']).toBe('relu');
-    expect(wrapped.getConfig()['kernelInitializer']).toEqual(stock.getConfig()['kernelInitializer']);
-    const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' });
-    tf.tidy(() => {
-      const x = tf.randomNormal([2, 5, 5, 3], 0, 1, 'float32', 1);
-      conv.build(x.shape);
-      conv.setWeights([conv.getWeights()[0]!, tf.tensor1d([0.1, -0.2])]);
-      const withBias = conv.apply(x) as tf.Tensor;
-      const gmp = geometric(conv);
-      expect(gmp).toBeInstanceOf(GeometricConv2D);
-      expectClose(gmp.apply(x) as tf.Tensor, withBias, { atol: 5e-5, rtol: 5e-4 });
-      const wn = weightNorm(gmp);
-      expectClose(wn.apply(x) as tf.Tensor, withBias, { atol: 5e-5, rtol: 5e-4 });
-      [gmp, wn, conv].forEach(disposeLayer);
-    });
   });
 
   it('answers bad input with typed errors naming the value', async () => {
