@@ -21,7 +21,9 @@ async function run(epochs: number): Promise<PageResult> {
   const losses = history.history['loss'] as number[];
   await model.save(withIntegrity('indexeddb://geoparam-example'));
   const loaded = await tf.loadLayersModel(withIntegrity('indexeddb://geoparam-example'));
-  const samePredictions = tf.tidy(() => tf.all(tf.equal(model.predict(xs) as tf.Tensor, loaded.predict(xs) as tf.Tensor)).dataSync()[0] === 1);
+  const same = tf.tidy(() => tf.all(tf.equal(model.predict(xs) as tf.Tensor, loaded.predict(xs) as tf.Tensor)));
+  const samePredictions = (await same.data())[0] === 1;
+  same.dispose();
   const storedModels = Object.keys(await tf.io.listModels());
   document.querySelector('#status')!.textContent = `trained ${epochs} epochs, loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}; saved to IndexedDB`;
   return { firstLoss: losses[0]!, finalLoss: losses.at(-1)!, samePredictions, storedModels };

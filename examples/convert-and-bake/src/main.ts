@@ -28,8 +28,14 @@ function regressionData(n: number, seed: number): { xs: tf.Tensor2D; ys: tf.Tens
   });
 }
 
-function maxAbsDiff(a: tf.LayersModel, b: tf.LayersModel, xs: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a.predict(xs) as tf.Tensor, b.predict(xs) as tf.Tensor))).dataSync()[0]!);
+/** Read with `await data()`, which every backend supports (WebGPU in Node reads only asynchronously). */
+async function maxAbsDiff(a: tf.LayersModel, b: tf.LayersModel, xs: tf.Tensor): Promise<number> {
+  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a.predict(xs) as tf.Tensor, b.predict(xs) as tf.Tensor))));
+  try {
+    return (await diff.data())[0]!;
+  } finally {
+    diff.dispose();
+  }
 }
 
 /** Every `class_name` anywhere in a saved topology. */
@@ -58,9 +64,9 @@ export async function main({ epochs = 20, fineTuneEpochs = 5, examples = 256, se
   await plain.fit(xs, ys, { epochs, batchSize: 32, verbose: 0 });
 
   // 2. The same function, with every ReLU unit in GmP coordinates.
-  const gmp = reparameterizeLayersModel(plain, 'geometric');
+  const gmp = await reparameterizeLayersModel(plain, 'geometric');
   const geometricLayerClasses = gmp.layers.map((l) => l.getClassName());
-  const conversionMaxAbsDiff = maxAbsDiff(plain, gmp, xs);
+  const conversionMaxAbsDiff = await maxAbsDiff(plain, gmp, xs);
   log(`converted ${geometricLayerClasses.join(' -> ')}; max |plain - GmP| = ${conversionMaxAbsDiff.toExponential(2)}`);
 
   // 3. Fine-tune the GmP model with model.fit.
@@ -70,8 +76,8 @@ export async function main({ epochs = 20, fineTuneEpochs = 5, examples = 256, se
   log(`fine-tuned ${fineTuneEpochs} epochs: loss ${fineTuneLoss[0]!.toFixed(4)} -> ${fineTuneLoss.at(-1)!.toFixed(4)}`);
 
   // 4. Bake back to stock layers and save (to memory here; a file:// or indexeddb:// URL works the same).
-  const baked = bakeLayersModel(gmp);
-  const bakeMaxAbsDiff = maxAbsDiff(gmp, baked, xs);
+  const baked = await bakeLayersModel(gmp);
+  const bakeMaxAbsDiff = await maxAbsDiff(gmp, baked, xs);
   let artifacts: tf.io.ModelArtifacts | null = null;
   await baked.save(
     tf.io.withSaveHandler(async (a) => {
@@ -84,7 +90,7 @@ export async function main({ epochs = 20, fineTuneEpochs = 5, examples = 256, se
 
   // 5. Anyone can load it with plain tfjs: no geoparam class in the topology.
   const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
-  const loadMaxAbsDiff = maxAbsDiff(baked, loaded, xs);
+  const loadMaxAbsDiff = await maxAbsDiff(baked, loaded, xs);
   log(`loaded with tf.loadLayersModel: max |baked - loaded| = ${loadMaxAbsDiff.toExponential(2)}`);
 
   tf.dispose([xs, ys]);

@@ -25,7 +25,7 @@ export async function main({ epochs = 60, examples = 512, seed = 0 } = {}): Prom
   const model = tf.sequential({
     layers: [
       // Was: tf.layers.dense({ units: 32, activation: 'relu', inputShape: [2] })
-      geometric(tf.layers.dense({ units: 32, activation: 'relu', inputShape: [2] })),
+      await geometric(tf.layers.dense({ units: 32, activation: 'relu', inputShape: [2] })),
       tf.layers.dense({ units: 1, activation: 'sigmoid' }),
     ],
   });

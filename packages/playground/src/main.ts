@@ -221,17 +221,31 @@ async function exportLane(lane: Lane): Promise<void> {
   if (!task) return;
   const file = `geoparam-${task.name}-${label(lane.method)}`;
   const inputs = task.inputDim === 1 ? [[-8], [-2.5], [0], [3], [9]] : [[-1, -1], [0, 0.5], [1, -0.25], [2, 1]];
-  // Predictions and conversion happen now, before any await: training may go on meanwhile.
-  const predicted = tf.tidy(() => lane.model.predict(tf.tensor2d(inputs)));
-  const converted = toLayersModel(lane.model);
-  const baked = bakeLayersModel(converted);
+  // Conversion reads the device asynchronously: no training step may change the weights between
+  // the predictions and the copy, so training holds until the copy is made.
+  exporting++;
+  const copy = (async () => {
+    await training;
+    const predicted = tf.tidy(() => lane.model.predict(tf.tensor2d(inputs)));
+    try {
+      return { predicted, converted: await toLayersModel(lane.model) };
+    } catch (error) {
+      predicted.dispose();
+      throw error;
+    }
+  })();
+  const { predicted, converted } = await copy.finally(() => exporting--);
   try {
-    const outputs = Array.from(await predicted.data());
-    await baked.save(`downloads://${file}`);
-    state.exports.push({ label: label(lane.method), file, probe: { inputs, outputs } });
+    const baked = await bakeLayersModel(converted);
+    try {
+      const outputs = Array.from(await predicted.data());
+      await baked.save(`downloads://${file}`);
+      state.exports.push({ label: label(lane.method), file, probe: { inputs, outputs } });
+    } finally {
+      baked.dispose();
+    }
   } finally {
     predicted.dispose();
-    baked.dispose();
     converted.dispose();
   }
 }
@@ -274,6 +288,8 @@ function updateDrawnData(): void {
  * one training burst is in flight at a time (`training`): a reset waits for it before disposing.
  */
 let training: Promise<void> | null = null;
+/** Exports copying a lane's weights right now; training waits for them (see `exportLane`). */
+let exporting = 0;
 
 function trainFor(budgetMs: number): Promise<void> {
   training ??= trainBurst(budgetMs).finally(() => {
@@ -380,7 +396,7 @@ function recordFrame(ms: number): void {
 async function frame(): Promise<void> {
   try {
     const start = performance.now();
-    const trained = running && lanes.length > 0 && training === null;
+    const trained = running && lanes.length > 0 && training === null && exporting === 0;
     if (trained) {
       await trainFor(STEP_BUDGET_MS);
       state.tensorSamples.push({ step: state.steps, numTensors: tf.memory().numTensors });
