@@ -165,31 +165,30 @@ fn main(col : i32) {
   }
 }
 
-function shapeOf(info: tf.TensorInfo): [number, number] {
-  return info.shape as [number, number];
-}
-
-export function geometricAffineWebGPU({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+/** What both kernels start from: the geometry's shape, the fold flag, and a runner that passes the shape as uniforms. */
+function setUp({ inputs, backend, attrs }: KernelArgs) {
   const gpu = backend as unknown as WebGPUBackendLike;
   const geometry = inputs['geometry'] as tf.TensorInfo;
-  const [rows, units] = shapeOf(geometry);
+  const [rows, units] = geometry.shape as [number, number];
   const foldScale = (attrs as Partial<GeometricAffineAttrs> | undefined)?.foldScale === true;
   const uniforms = [{ type: 'int32' as const, data: [rows] }, { type: 'int32' as const, data: [units] }];
+  const run = (program: Program, operands: tf.TensorInfo[]) => gpu.runWebGPUProgram(program, operands, 'float32', uniforms);
+  return { geometry, rows, units, foldScale, run };
+}
+
+export function geometricAffineWebGPU(args: KernelArgs): tf.TensorInfo[] {
+  const { geometry, rows, units, foldScale, run } = setUp(args);
   return [
-    gpu.runWebGPUProgram(new DirectionProgram(rows, units, foldScale), [geometry], 'float32', uniforms),
-    gpu.runWebGPUProgram(new RowProgram(rows, units, 'lambda', foldScale), [geometry], 'float32', uniforms),
-    gpu.runWebGPUProgram(new RowProgram(rows, units, 'radius', foldScale), [geometry], 'float32', uniforms),
+    run(new DirectionProgram(rows, units, foldScale), [geometry]),
+    run(new RowProgram(rows, units, 'lambda', foldScale), [geometry]),
+    run(new RowProgram(rows, units, 'radius', foldScale), [geometry]),
   ];
 }
 
-export function geometricAffineGradWebGPU({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const gpu = backend as unknown as WebGPUBackendLike;
-  const geometry = inputs['geometry'] as tf.TensorInfo;
-  const [rows, units] = shapeOf(geometry);
-  const foldScale = (attrs as Partial<GeometricAffineAttrs> | undefined)?.foldScale === true;
-  const uniforms = [{ type: 'int32' as const, data: [rows] }, { type: 'int32' as const, data: [units] }];
-  const operands = ['geometry', 'dKernel', 'dBias', 'dScale'].map((name) => inputs[name] as tf.TensorInfo);
-  return gpu.runWebGPUProgram(new GradientProgram(rows, units, foldScale), operands, 'float32', uniforms);
+export function geometricAffineGradWebGPU(args: KernelArgs): tf.TensorInfo {
+  const { rows, units, foldScale, run } = setUp(args);
+  const operands = ['geometry', 'dKernel', 'dBias', 'dScale'].map((name) => args.inputs[name] as tf.TensorInfo);
+  return run(new GradientProgram(rows, units, foldScale), operands);
 }
 
 /** GmP's fused map on WebGPU: three dispatches forward, one backward, instead of ~60. */
