@@ -79,6 +79,10 @@ function classes(model: tfl.LayersModel): string[] {
   return model.layers.map((l) => l.getClassName());
 }
 
+// SwiftShader (webgpu here) compiles each WGSL pipeline on the CPU at first use: the first webgpu
+// tests took past 60 s each on the shared 2 cores under load (the whole file: 22 s when idle).
+jest.setTimeout(180_000);
+
 // Conversion reads GmP radii with `await data()` only, so this suite runs on webgpu too.
 describeEachBackend('LayersModel conversion and CAB', () => {
   it('converts an MLP to GmP and WN and back, keeping the function; negative radii fold into the next layer', async () => {

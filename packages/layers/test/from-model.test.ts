@@ -10,6 +10,10 @@ function warmStatistics(model: Model, x: tf.Tensor): void {
   for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(() => model.logits(tf.add(x, i * 0.1), { training: true })));
 }
 
+// SwiftShader (webgpu here) compiles each WGSL pipeline on the CPU at first use: the first webgpu
+// tests took past 60 s each on the shared 2 cores under load (the whole file: 22 s when idle).
+jest.setTimeout(180_000);
+
 // toLayersModel and bakeLayersModel read the device only with `await data()`: this suite runs on webgpu too.
 describeEachBackend('toLayersModel', ({ tolerance }) => {
   it.each(['standard', 'weightNorm', 'batchNorm', 'meanOnlyBatchNorm', 'geometric'])(
