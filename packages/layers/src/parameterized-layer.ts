@@ -95,11 +95,6 @@ export abstract class ParameterizedLayer extends tfl.layers.Layer {
     return this.parameterizationMath;
   }
 
-  /** The raw weights by their parameterization names (`geometry`, `v`, `g`, `bias`, ...). */
-  rawWeights(): Weights {
-    return Object.fromEntries(Object.entries(this.named).map(([key, variable]) => [key, variable.read()]));
-  }
-
   /** Starts the weights (when built) from this plain kernel and bias instead of drawing them; the layer takes them over. */
   startFrom(kernel: tf.Tensor, bias: tf.Tensor): this {
     this.initialPlain = { kernel, bias };
@@ -110,10 +105,12 @@ export abstract class ParameterizedLayer extends tfl.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const geometry = this.geometryFor(shape);
     const math = createParameterizationMath(this.parameterization, geometry);
-    const plainNames = new Set(math.weightSpecs.map((spec) => spec.name));
-    if (!this.useBias && !plainNames.has('bias')) {
-      throw new InvalidArgumentError('useBias', false, `true for a ${this.getClassName()} layer: its units' offsets are part of its ${[...plainNames].join(', ')} weights`);
+    if (!this.useBias && !math.weightSpecs.some((spec) => spec.name === 'bias')) {
+      const names = math.weightSpecs.map((spec) => spec.name).join(', ');
+      throw new InvalidArgumentError('useBias', false, `true for a ${this.getClassName()} layer: its units' offsets are part of its ${names} weights`);
     }
+    // The weights this layer stores: the math's, but `bias` under `useBias: false` (`mathWeights` reads zeros for it).
+    const stored = math.weightSpecs.filter((spec) => this.useBias || spec.name !== 'bias');
     const initial = tf.tidy(() => {
       const { units, fanIn } = geometry;
       const kernel = this.initialPlain ? this.initialPlain.kernel : this.kernelInitializer.apply([...geometry.kernelShape], 'float32');
@@ -123,8 +120,7 @@ export abstract class ParameterizedLayer extends tfl.layers.Layer {
     if (this.initialPlain) tf.dispose([this.initialPlain.kernel, this.initialPlain.bias]);
     this.initialPlain = null;
     try {
-      for (const spec of math.weightSpecs) {
-        if (spec.name === 'bias' && !this.useBias) continue;
+      for (const spec of stored) {
         this.named[spec.name] = this.addWeight(spec.name, [...spec.shape], 'float32', new Precomputed(initial[spec.name]!) as never, undefined, spec.trainable);
       }
     } finally {
@@ -134,9 +130,9 @@ export abstract class ParameterizedLayer extends tfl.layers.Layer {
     this.built = true;
   }
 
-  /** Weights for the math: the layer's own, plus a zero bias when `useBias` is false. */
+  /** The weights by their parameterization names (`geometry`, `v`, `g`, `bias`, ...), as the math reads them: a zero bias when `useBias` is false. */
   mathWeights(): Weights {
-    const weights: Record<string, tf.Tensor> = { ...this.rawWeights() };
+    const weights: Record<string, tf.Tensor> = Object.fromEntries(Object.entries(this.named).map(([key, variable]) => [key, variable.read()]));
     if (!this.useBias) weights['bias'] = tf.zeros([this.units]);
     return weights;
   }
