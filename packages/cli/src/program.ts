@@ -191,6 +191,7 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
       .option('--data-dir <path>', 'local copy of the data (MNIST IDX files, CIFAR-10 batches or archive, ImageNet32 npz)')
       .option('--holdout', 'split the given set 80/20 instead of the official train/test split (e.g. the small shared subsets)', false)
       .option('--train-limit <n>', 'train on a seeded subset of this many images', parsePositiveInteger)
+      .option('--test-limit <n>', 'validate and test on a seeded subset of this many test images (quick checks, e.g. on a software GPU; noisier tables)', parsePositiveInteger)
       .option('--batch-size <list>', 'comma-separated batch sizes (a sweep, like Table 2)', parseEpochList, [256])
       .option('--width <w>', 'scale every channel count (1 = the paper; 0.125 for CPU-sized runs)', parsePositiveNumber, architecture === 'vgg6' ? 0.125 : 0.25)
       .option('--epochs <n>', 'maximum epochs (the reference: 500, with early stopping)', parsePositiveInteger, 3)
@@ -198,7 +199,7 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
       .option('--lr <rate>', 'learning rate for every variant (default: the paper\'s per variant)', parsePositiveNumber)
       .option('--momentum <m>', 'SGD momentum', parseNumber, 0.9)
       .option('--methods <list>', `comma-separated variants (${VARIANT_CHOICES})`, parseList, architecture === 'vgg6' ? VARIANTS.map((v) => v.key) : ['wn+mbn', 'bn', 'gmp+imn'])
-      .option('--seed <S>', `seed of the holdout split and --train-limit subset, and the first initialization seed (0 to ${MAX_SEED})`, parseSeed, 0)
+      .option('--seed <S>', `seed of the holdout split, the --train-limit and --test-limit subsets, and the first initialization seed (0 to ${MAX_SEED})`, parseSeed, 0)
       .option('--seeds <N>', 'initializations S, S+1, …, S+N−1 (with their batch order and flips) per variant and batch size; tables show mean ± s.e.', parsePositiveInteger, VISION_DEFAULTS.seeds)
       .option(
         '--recalibrate-stats <N>',

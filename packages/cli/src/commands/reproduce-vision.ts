@@ -44,6 +44,8 @@ export interface VisionOptions {
   /** Split the given set 80/20 instead of using an official train/test split (small local subsets). */
   holdout: boolean;
   trainLimit?: number;
+  /** Evaluate on a seeded subset of this many test images (quick checks: a software GPU, a smoke test). */
+  testLimit?: number;
   batchSize: number[];
   width: number;
   epochs: number;
@@ -119,6 +121,7 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   o.batchSize.forEach((b, i) => assertPositiveInteger(`batchSize[${i}]`, b));
   assertPositiveInteger('epochs', o.epochs);
   if (o.trainLimit !== undefined) assertPositiveInteger('trainLimit', o.trainLimit);
+  if (o.testLimit !== undefined) assertPositiveInteger('testLimit', o.testLimit);
   const seeds = o.seeds ?? VISION_DEFAULTS.seeds;
   const recalibrate = o.recalibrateStats ?? VISION_DEFAULTS.recalibrateStats;
   assertPositiveInteger('seeds', seeds);
@@ -129,11 +132,17 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   const say = o.json ? () => undefined : log;
   const backend = await useBackend(o.backend);
   const loaded = await loadData(o);
-  const test = loaded.test;
-  let { train, note } = loaded;
+  let { train, test, note } = loaded;
+  // One stream: the first draw picks the training subset (as before --test-limit existed), the second the test subset.
+  const subsets = new SeedStream(o.seed);
+  const trainSubsetSeed = subsets.next();
   if (o.trainLimit !== undefined && o.trainLimit < train.numExamples) {
-    train = takeImages(train, shuffledIndices(train.numExamples, new SeedStream(o.seed).next()).subarray(0, o.trainLimit));
+    train = takeImages(train, shuffledIndices(train.numExamples, trainSubsetSeed).subarray(0, o.trainLimit));
     note += `; training on ${o.trainLimit} of them`;
+  }
+  if (o.testLimit !== undefined && o.testLimit < test.numExamples) {
+    test = takeImages(test, shuffledIndices(test.numExamples, subsets.next()).subarray(0, o.testLimit));
+    note += `; evaluating on ${o.testLimit} test images`;
   }
   const mean = channelMeans(train);
   // Mirroring is only an augmentation where a mirrored image keeps its class (not for digits).
