@@ -4,26 +4,11 @@
 // tfjs-core as a peer installed by the user.
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  WORKSPACE_ROOT,
-  describeRun,
-  makeTempDir,
-  packAll,
-  packedOrThrow,
-  publicPackage,
-  readJson,
-  removeTempDir,
-  run,
-  runOrThrow,
-  type Manifest,
-  type Packed,
-} from './helpers/workspace';
+import { TFJS_VERSION, WORKSPACE_ROOT, describeRun, makeTempDir, removeTempDir, run, scratchProject } from './helpers/workspace';
 
 jest.setTimeout(180_000);
 
 const INSTALLED = ['@geoparam/core', '@geoparam/parameterizations', '@geoparam/backend-cpu'];
-// The tfjs-core the workspace builds and tests against (root package.json pins it: 4.22.0).
-const TFJS_CORE_VERSION = readJson<Manifest>(path.join(WORKSPACE_ROOT, 'package.json')).devDependencies?.['@tensorflow/tfjs-core'] ?? '4.22.0';
 
 interface SmokeResult {
   flavor: 'cjs' | 'esm';
@@ -43,27 +28,9 @@ let installError: Error | undefined;
 beforeAll(async () => {
   tmp = makeTempDir('install');
   try {
-    const packed = await packAll(INSTALLED.map(publicPackage), path.join(tmp, 'tarballs'));
-    const tarballs: Record<string, Packed> = Object.fromEntries(INSTALLED.map((name) => [name, packedOrThrow(packed, name)]));
-
-    app = path.join(tmp, 'app');
-    fs.mkdirSync(app);
-    const dependencies: Record<string, string> = { '@tensorflow/tfjs-core': TFJS_CORE_VERSION };
-    // `$name` overrides make the tarballs' own @geoparam/* dependencies (real versions after
-    // pnpm pack) use these tarballs too, never whatever the registry has under that name.
-    const overrides: Record<string, string> = {};
-    for (const name of INSTALLED) {
-      dependencies[name] = `file:${tarballs[name]!.tarball}`;
-      overrides[name] = `$${name}`;
-    }
-    const manifest = { name: 'geoparam-release-check-scratch', version: '0.0.0', private: true, dependencies, overrides };
-    fs.writeFileSync(path.join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    for (const fixture of ['smoke.cjs', 'smoke.mjs']) fs.copyFileSync(path.join(__dirname, 'fixtures', fixture), path.join(app, fixture));
-
-    await runOrThrow('npm install of the packed tarballs', 'npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts=false'], {
-      cwd: app,
-      timeoutMs: 150_000,
-    });
+    const dir = path.join(tmp, 'app');
+    await scratchProject(dir, INSTALLED, { '@tensorflow/tfjs-core': TFJS_VERSION }, { fixtures: { 'smoke.cjs': 'smoke.cjs', 'smoke.mjs': 'smoke.mjs' }, timeoutMs: 150_000 });
+    app = dir;
   } catch (error) {
     installError = error instanceof Error ? error : new Error(String(error));
   }

@@ -5,19 +5,7 @@
 // predicts the same values, and refuses the unbaked one naming the geoparam class.
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  WORKSPACE_ROOT,
-  describeRun,
-  makeTempDir,
-  packAll,
-  packedOrThrow,
-  publicPackage,
-  readJson,
-  removeTempDir,
-  run,
-  runOrThrow,
-  type Manifest,
-} from './helpers/workspace';
+import { TFJS_VERSION, describeRun, makeTempDir, removeTempDir, run, scratchProject } from './helpers/workspace';
 
 jest.setTimeout(300_000);
 
@@ -29,9 +17,6 @@ const PRODUCER_PACKAGES = [
   '@geoparam/models',
   '@geoparam/backend-cpu',
 ];
-const rootManifest = readJson<Manifest>(path.join(WORKSPACE_ROOT, 'package.json'));
-// The tfjs version the workspace builds and tests against; every tfjs package shares it.
-const TFJS_VERSION = rootManifest.devDependencies?.['@tensorflow/tfjs-core'] ?? '4.22.0';
 /** Float32 on the same cpu kernels: the baked model and the GmP model differ only by rounding. */
 const BAKE_TOLERANCE = 1e-5;
 
@@ -60,16 +45,6 @@ let consumerApp: string | undefined;
 let gmpDir = '';
 let bakedDir = '';
 
-async function npmInstall(app: string, what: string): Promise<void> {
-  await runOrThrow(what, 'npm', ['install', '--no-audit', '--no-fund'], { cwd: app, timeoutMs: 240_000 });
-}
-
-function writeManifest(app: string, dependencies: Record<string, string>, overrides: Record<string, string> = {}): void {
-  fs.mkdirSync(app, { recursive: true });
-  const manifest = { name: `geoparam-release-check-${path.basename(app)}`, version: '0.0.0', private: true, dependencies, overrides };
-  fs.writeFileSync(path.join(app, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
 function resultLine<T>(stdout: string): T | undefined {
   const line = stdout.split('\n').find((l) => l.startsWith('RELEASE_CHECK_RESULT '));
   return line ? (JSON.parse(line.slice('RELEASE_CHECK_RESULT '.length)) as T) : undefined;
@@ -78,28 +53,16 @@ function resultLine<T>(stdout: string): T | undefined {
 beforeAll(async () => {
   tmp = makeTempDir('layers');
   try {
-    const packed = await packAll(PRODUCER_PACKAGES.map(publicPackage), path.join(tmp, 'tarballs'));
     const producerApp = path.join(tmp, 'producer');
-    const dependencies: Record<string, string> = {
-      '@tensorflow/tfjs-core': TFJS_VERSION,
-      '@tensorflow/tfjs-layers': TFJS_VERSION,
-    };
-    // `$name` overrides make the tarballs' own @geoparam/* dependencies use these tarballs too.
-    const overrides: Record<string, string> = {};
-    for (const name of PRODUCER_PACKAGES) {
-      dependencies[name] = `file:${packedOrThrow(packed, name).tarball}`;
-      overrides[name] = `$${name}`;
-    }
-    writeManifest(producerApp, dependencies, overrides);
-    fs.copyFileSync(path.join(__dirname, 'fixtures', 'layers-producer.cjs'), path.join(producerApp, 'producer.cjs'));
-
-    consumerApp = path.join(tmp, 'consumer');
-    writeManifest(consumerApp, { '@tensorflow/tfjs': TFJS_VERSION });
-    fs.copyFileSync(path.join(__dirname, 'fixtures', 'tfjs-consumer.mjs'), path.join(consumerApp, 'consumer.mjs'));
-
     // One install at a time: two npm processes on a 2-core runner only contend.
-    await npmInstall(producerApp, 'npm install of the packed @geoparam/layers tarballs');
-    await npmInstall(consumerApp, 'npm install of @tensorflow/tfjs alone');
+    await scratchProject(
+      producerApp,
+      PRODUCER_PACKAGES,
+      { '@tensorflow/tfjs-core': TFJS_VERSION, '@tensorflow/tfjs-layers': TFJS_VERSION },
+      { fixtures: { 'producer.cjs': 'layers-producer.cjs' } },
+    );
+    consumerApp = path.join(tmp, 'consumer');
+    await scratchProject(consumerApp, [], { '@tensorflow/tfjs': TFJS_VERSION }, { fixtures: { 'consumer.mjs': 'tfjs-consumer.mjs' } });
 
     gmpDir = path.join(tmp, 'models', 'gmp');
     bakedDir = path.join(tmp, 'models', 'baked');

@@ -1,5 +1,5 @@
 // Shared helpers for the release checks: the workspace's package list, child processes with
-// captured output, temp dirs and `pnpm pack`.
+// captured output, temp dirs, `pnpm pack` and scratch projects installed from the tarballs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +36,9 @@ export interface WorkspacePackage {
 export function readJson<T = unknown>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
+
+/** The tfjs version the workspace builds and tests against (the root package.json pins it); every tfjs package shares it. */
+export const TFJS_VERSION = readJson<Manifest>(path.join(WORKSPACE_ROOT, 'package.json')).devDependencies?.['@tensorflow/tfjs-core'] ?? '4.22.0';
 
 /** Every packages/<folder>/package.json, read fresh, sorted by folder. */
 export function workspacePackages(): WorkspacePackage[] {
@@ -257,4 +260,41 @@ export function packedOrThrow(results: Map<string, Packed | Error> | undefined, 
 /** Resolves a tool installed at the workspace root (publint, attw) from this package. */
 export function resolveFromWorkspace(request: string): string {
   return require.resolve(request, { paths: [PACKAGE_DIR] });
+}
+
+export interface ScratchProjectOptions {
+  /** Files to copy in: name in the project -> file under test/fixtures. */
+  fixtures?: Readonly<Record<string, string>>;
+  /** Limit of the npm install (default 240 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * A project at `dir` (under a temp dir, never inside the workspace) that installs, with plain npm,
+ * the workspace `packages` from their packed tarballs (packed into `tarballs/` beside `dir`) and
+ * `extraDeps` (name -> version) from the registry: what a user gets from the registry, only the
+ * files in the tarballs with real version ranges. `$name` overrides make the tarballs' own
+ * @geoparam/* dependencies use these tarballs too, never whatever the registry has under that name.
+ */
+export async function scratchProject(
+  dir: string,
+  packages: readonly string[],
+  extraDeps: Readonly<Record<string, string>>,
+  options: ScratchProjectOptions = {},
+): Promise<void> {
+  const dependencies: Record<string, string> = { ...extraDeps };
+  const overrides: Record<string, string> = {};
+  if (packages.length > 0) {
+    const packed = await packAll(packages.map(publicPackage), path.join(path.dirname(dir), 'tarballs'));
+    for (const name of packages) {
+      dependencies[name] = `file:${packedOrThrow(packed, name).tarball}`;
+      overrides[name] = `$${name}`;
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = { name: `geoparam-release-check-${path.basename(dir)}`, version: '0.0.0', private: true, dependencies, overrides };
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const [name, fixture] of Object.entries(options.fixtures ?? {})) fs.copyFileSync(path.join(__dirname, '..', 'fixtures', fixture), path.join(dir, name));
+  const what = packages.length > 0 ? `npm install of the packed ${packages.join(', ')} tarballs` : `npm install of ${Object.keys(extraDeps).join(', ')}`;
+  await runOrThrow(what, 'npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts=false'], { cwd: dir, timeoutMs: options.timeoutMs ?? 240_000 });
 }
