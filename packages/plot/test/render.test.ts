@@ -53,6 +53,22 @@ describe('figure rendering', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('facetFigure draws one panel per column value, in the given order', () => {
+    const out = inNode<{ svg: string }>(
+      `const spec = plot.facetFigure({
+         title: 'panels',
+         values: input.values,
+         column: { field: 's', sort: ['b', 'a'] },
+         panel: { width: 80, height: 60, mark: 'line', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
+       });
+       return { svg: await plot.renderSvg(spec) };`,
+      { values: (spec as { data: { values: unknown[] } }).data.values },
+    );
+    expect((out.svg.match(/aria-roledescription="line mark"/g) ?? []).length).toBe(2);
+    const headers = [...out.svg.matchAll(/<text[^>]*>([ab])<\/text>/g)].map((m) => m[1]);
+    expect(headers).toEqual(['b', 'a']);
+  });
+
   it('reports an invalid spec instead of drawing nothing', () => {
     const out = inNode<{ error?: string }>('return { svg: await plot.renderSvg(input) };', { mark: 'nonsense', data: { values: [] } });
     expect(out.error).toMatch(/invalid Vega-Lite spec: .*\(mark: "nonsense"\)/);

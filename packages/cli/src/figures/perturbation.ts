@@ -1,5 +1,5 @@
 import type { PerturbationStudy } from '@geoparam/cab';
-import type { FigureSpec } from '@geoparam/plot';
+import { facetFigure, type FigureSpec } from '@geoparam/plot';
 import { methodLabel } from '@geoparam/parameterizations';
 
 /** Two far-apart points on the 2-D line `u . x + lambda = 0`; the plot clips to its domain. */
@@ -35,14 +35,14 @@ export function perturbationFigure(study: PerturbationStudy): FigureSpec {
   }
   const scale = { domain: [-radius, radius], nice: false };
   const color = { field: 'series', type: 'nominal', sort: { field: 'order' }, title: 'boundary', scale: { scheme: 'viridis' } } as const;
-  return {
+  return facetFigure({
     title: {
       text: 'CAB of one ReLU unit after perturbing every parameter by δ',
       subtitle: `w, b ~ ${study.scale}·N(0, 1), seed ${study.seed}; dots mark φ, the boundary point nearest the origin`,
     },
-    facet: { column: { field: 'method', type: 'nominal', sort: methods.map(methodLabel), title: null } },
-    data: { values: rows },
-    spec: {
+    values: rows,
+    column: { field: 'method', sort: methods.map(methodLabel) },
+    panel: {
       width: 220,
       height: 220,
       layer: [
@@ -70,5 +70,5 @@ export function perturbationFigure(study: PerturbationStudy): FigureSpec {
       ],
     },
     resolve: { scale: { x: 'shared', y: 'shared' } },
-  } as FigureSpec;
+  });
 }

@@ -1,5 +1,5 @@
 import { METHODS, methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
-import type { FigureSpec } from '@geoparam/plot';
+import { facetFigure, type FigureSpec } from '@geoparam/plot';
 import type { BananaResult } from '../banana/protocol';
 import type { LevyResult } from '../levy/protocol';
 import { describeSample } from '../statistics';
@@ -7,10 +7,9 @@ import { thinRecords, type SeedRun } from './runs';
 
 const METHOD_ORDER = METHODS.map((m) => m.label);
 
-/** One column per method, in the paper's order. */
+/** One panel per method, in the paper's order. */
 function methodColumns(methods: { label: string }[]) {
-  const labels = methods.map((m) => m.label).sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b));
-  return { column: { field: 'method', type: 'nominal', sort: labels, title: null } } as const;
+  return { field: 'method', sort: methods.map((m) => m.label).sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)) };
 }
 
 /** Fig 2(a,b): data, ground truth, and each method's prediction before and after training. */
@@ -25,11 +24,11 @@ export function levyFitFigure(result: LevyResult): FigureSpec {
     result.train.x.forEach((x, i) => values.push({ method: m.label, series: 'training data', x, y: result.train.y[i] }));
   }
   const color = { field: 'series', type: 'nominal', title: null, scale: { domain: ['ground truth', 'before training', 'after training', 'training data'], range: ['#333333', '#9e9e9e', '#d62728', '#1f77b4'] } } as const;
-  return {
+  return facetFigure({
     title: { text: '1-D Levy regression: predictions before and after training', subtitle: 'one hidden layer of 100 ReLU units' },
-    data: { values },
-    facet: methodColumns(result.methods),
-    spec: {
+    values,
+    column: methodColumns(result.methods),
+    panel: {
       width: 240,
       height: 200,
       layer: [
@@ -50,7 +49,7 @@ export function levyFitFigure(result: LevyResult): FigureSpec {
         },
       ],
     },
-  } as FigureSpec;
+  });
 }
 
 /** Fig 2(b): how the 100 characteristic points phi move during training. */
@@ -61,11 +60,11 @@ export function levyEvolutionFigure(result: LevyResult): FigureSpec {
       record.layers[0]!.location.forEach((phi, unit) => values.push({ method: m.label, epoch: record.epoch, unit, phi: phi[0] }));
     }
   }
-  return {
+  return facetFigure({
     title: { text: 'Evolution of the characteristic points φ of the 100 hidden units', subtitle: 'φ = -λ·u, the input where each ReLU switches on; clipped to [-15, 15]' },
-    data: { values },
-    facet: methodColumns(result.methods),
-    spec: {
+    values,
+    column: methodColumns(result.methods),
+    panel: {
       width: 240,
       height: 220,
       mark: { type: 'line', clip: true, strokeWidth: 0.7, opacity: 0.6 },
@@ -76,7 +75,7 @@ export function levyEvolutionFigure(result: LevyResult): FigureSpec {
         color: { field: 'unit', type: 'quantitative', legend: null, scale: { scheme: 'viridis' } },
       },
     },
-  } as FigureSpec;
+  });
 }
 
 /** Fig 2(c) and 3(i): the largest per-step boundary move of each method at one learning rate. */
@@ -114,11 +113,11 @@ export function bananaTrajectoryFigure(result: BananaResult): FigureSpec {
     result.test.x.forEach((x, i) => values.push({ kind: 'data', method: m.label, x1: x[0], x2: x[1], label: result.test.y[i] }));
   }
   const scale = { domain: [-3, 3], nice: false };
-  return {
+  return facetFigure({
     title: { text: 'Banana: trajectories of every unit’s φ during training', subtitle: 'dots: final φ; grey: test points' },
-    data: { values },
-    facet: methodColumns(result.methods),
-    spec: {
+    values,
+    column: methodColumns(result.methods),
+    panel: {
       width: 220,
       height: 220,
       layer: [
@@ -149,7 +148,7 @@ export function bananaTrajectoryFigure(result: BananaResult): FigureSpec {
         },
       ],
     },
-  } as FigureSpec;
+  });
 }
 
 /** Fig 3: the final decision regions, test points, and each unit's phi. */
@@ -165,11 +164,11 @@ export function bananaBoundaryFigure(result: BananaResult): FigureSpec {
     last?.layers[0]!.location.forEach((phi) => values.push({ kind: 'phi', method: m.label, x1: phi[0], x2: phi[1] }));
   }
   const scale = { domain: [-3, 3], nice: false };
-  return {
+  return facetFigure({
     title: { text: 'Banana: decision regions after training, with each unit’s φ (×)' },
-    data: { values },
-    facet: methodColumns(result.methods),
-    spec: {
+    values,
+    column: methodColumns(result.methods),
+    panel: {
       width: 220,
       height: 220,
       layer: [
@@ -203,7 +202,7 @@ export function bananaBoundaryFigure(result: BananaResult): FigureSpec {
       ],
     },
     resolve: { scale: { color: 'shared' } },
-  } as FigureSpec;
+  });
 }
 
 /** Every run's test metric per method (points), their mean ± s.e. (bar) and the paper's number (◆). */
