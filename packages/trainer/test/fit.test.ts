@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { mlp, loadModel, CheckpointError } from '@geoparam/models';
@@ -18,21 +17,9 @@ import {
   type FitOptions,
 } from '@geoparam/trainer';
 import { describeEachBackend } from '@geoparam/test-utils';
-import { LONG_RUNS, blobs, linearData } from './helpers';
+import { LONG_RUNS, baseOptions, blobs, linearData, tempDir, weightsOf } from './helpers';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-trainer-'));
-
-async function weightsOf(model: ReturnType<typeof mlp>): Promise<number[]> {
-  const w = model.getWeights();
-  const values = Object.keys(w)
-    .sort()
-    .map((k) => w[k]!.data());
-  const flat = (await Promise.all(values)).flatMap((v) => Array.from(v));
-  tf.dispose(Object.values(w));
-  return flat;
-}
-
-const base: FitOptions = { epochs: 8, batchSize: 16, loss: 'mse', metrics: ['rmse'], optimizer: { name: 'adam', learningRate: 0.02 }, seed: 3 };
+const base = baseOptions(8);
 
 describeEachBackend('fit', () => {
   it('learns, reports history, and repeats exactly for a seed', async () => {
@@ -127,7 +114,7 @@ describeEachBackend('fit', () => {
     const reference = mlp({ inputDim: 2, hidden: [8], parameterization: 'gmp', seed: 6 });
     const full = await fit(reference, data, { ...options, callbacks: [new EarlyStopping({ patience: 50, restoreBestWeights: true })] });
 
-    const dir = tmp();
+    const dir = tempDir('trainer');
     const controller = new AbortController();
     const first = mlp({ inputDim: 2, hidden: [8], parameterization: 'gmp', seed: 6 });
     const interrupter = new LambdaCallback({ onBatchEnd: () => void (first && stepCount++ === 9 && controller.abort()) });
@@ -175,7 +162,7 @@ describeEachBackend('fit', () => {
   });
 
   it('logs to CSV and JSON, checkpoints the best model, and tracks CABs per step', async () => {
-    const dir = tmp();
+    const dir = tempDir('trainer');
     const model = mlp({ inputDim: 2, hidden: [5], head: 'sigmoid', parameterization: 'gmp', seed: 7 });
     const tracker = new CabTracker({ every: 'step' });
     const history = await fit(model, { train: blobs(40), validation: blobs(20, 5) }, {

@@ -1,5 +1,39 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfd from '@tensorflow/tfjs-data';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Dataset } from '@geoparam/datasets';
 import { SeedStream } from '@geoparam/core';
+import type { Model } from '@geoparam/models';
+import type { FitOptions } from '@geoparam/trainer';
+
+/** The loop tests' fit options: MSE regression with Adam, seeded; `epochs` per suite. */
+export function baseOptions(epochs: number): FitOptions {
+  return { epochs, batchSize: 16, loss: 'mse', metrics: ['rmse'], optimizer: { name: 'adam', learningRate: 0.02 }, seed: 3 };
+}
+
+/** Every weight of a model, flattened in sorted key order: equal arrays mean bitwise-equal models. */
+export async function weightsOf(model: Model): Promise<number[]> {
+  const w = model.getWeights();
+  const values = Object.keys(w)
+    .sort()
+    .map((k) => w[k]!.data());
+  const flat = (await Promise.all(values)).flatMap((v) => Array.from(v));
+  tf.dispose(Object.values(w));
+  return flat;
+}
+
+/** A fresh directory under the system temp dir; the test removes it. */
+export function tempDir(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `geoparam-${label}-`));
+}
+
+/** A 2-feature `Dataset` as a tf.data dataset of `{ xs, ys }` batches. */
+export function asTfData(d: Dataset, batch: number): tfd.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }> {
+  const rows = Array.from({ length: d.numExamples }, (_, i) => [d.x[2 * i]!, d.x[2 * i + 1]!]);
+  return tfd.zip({ xs: tfd.array(rows), ys: tfd.array(Array.from(d.y)) }).batch(batch) as unknown as tfd.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>;
+}
 
 /** y = 2 x0 - x1 + 0.5 + noise: learnable by a small MLP in a few epochs. */
 export function linearData(n: number, seed = 1): Dataset {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FingerprintMismatchError, GeoparamError, InvalidArgumentError, UnknownNameError, fingerprint } from '@geoparam/core';
-import { mlp, type Model } from '@geoparam/models';
+import { mlp } from '@geoparam/models';
 import {
   EarlyStopping,
   LambdaCallback,
@@ -20,19 +20,9 @@ import {
   type FitOptions,
 } from '@geoparam/trainer';
 import { describeEachBackend } from '@geoparam/test-utils';
-import { clusters, linearData } from './helpers';
+import { asTfData, baseOptions, clusters, linearData, tempDir, weightsOf } from './helpers';
 
-async function weightsOf(model: Model): Promise<number[]> {
-  const w = model.getWeights();
-  const values = Object.keys(w)
-    .sort()
-    .map((k) => w[k]!.data());
-  const flat = (await Promise.all(values)).flatMap((v) => Array.from(v));
-  tf.dispose(Object.values(w));
-  return flat;
-}
-
-const base: FitOptions = { epochs: 4, batchSize: 16, loss: 'mse', metrics: ['rmse'], optimizer: { name: 'adam', learningRate: 0.02 }, seed: 3 };
+const base = baseOptions(4);
 
 describe('metric directions', () => {
   it('calls every top-k, accuracy and AUC-like metric "max" and losses and errors "min", with or without val_', () => {
@@ -160,14 +150,6 @@ describeEachBackend('the training loop', () => {
   it('trains on a tf.data dataset of { xs, ys } batches and evaluates one', async () => {
     const train = linearData(48);
     const validation = linearData(20, 5);
-    const asTfData = (d: typeof train, batch: number) =>
-      tfd
-        .zip({ xs: tfd.array(Array.from({ length: d.numExamples }, (_, i) => [d.x[2 * i]!, d.x[2 * i + 1]!])), ys: tfd.array(Array.from(d.y)) })
-        .map((e) => {
-          const { xs, ys } = e as { xs: tf.Tensor; ys: tf.Tensor };
-          return { xs, ys };
-        })
-        .batch(batch);
     const model = mlp({ inputDim: 2, hidden: [6], seed: 4 });
     const batches: number[] = [];
     const history = await fit(model, { train: asTfData(train, 16), validation: asTfData(validation, 8) }, { ...base, epochs: 3, callbacks: [{ onBatchEnd: (b: number) => void batches.push(b) }] });
@@ -186,9 +168,8 @@ describeEachBackend('the training loop', () => {
   });
 
   it('refuses a mid-epoch resume from a tf.data dataset with a typed error', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-loop-'));
-    const d = linearData(48);
-    const stream = () => tfd.zip({ xs: tfd.array(Array.from({ length: 48 }, (_, i) => [d.x[2 * i]!, d.x[2 * i + 1]!])), ys: tfd.array(Array.from(d.y)) }).batch(16);
+    const dir = tempDir('loop');
+    const stream = () => asTfData(linearData(48), 16);
     const controller = new AbortController();
     const model = mlp({ inputDim: 2, hidden: [4], seed: 1 });
     const partial = await fit(model, { train: stream() as never }, { ...base, checkpointDir: dir, signal: controller.signal, callbacks: [{ onBatchEnd: (b: number) => void (b === 1 && controller.abort()) }] });
@@ -279,7 +260,7 @@ describeEachBackend('the training loop', () => {
   });
 
   it('stores the fingerprint in the checkpoint and refuses to resume under a different one, naming the fields', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-loop-'));
+    const dir = tempDir('loop');
     const data = { train: linearData(64), validation: linearData(16, 8) };
     const seed0 = fingerprint({ experiment: 'levy', seed: 0, epochs: 4 });
     const seed1 = fingerprint({ experiment: 'levy', seed: 1, epochs: 4 });
