@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // model.fit of a tf.sequential 8-100-1 (batch 1024, Adam, MSE) with geometricDense vs
 // tf.layers.dense on wasm. Variants run interleaved in one process so machine noise hits them
-// alike; we report medians per step and the GmP/stock ratio. "geoparam wasm" is the backend as
+// alike. The ratio GmP/stock is the median over rounds of each round's own ratio (a pair run
+// back to back shares the machine's state; on this shared 2-core VM, ratios of overall medians
+// moved by ±0.1 with other jobs' load), in wall time and in process CPU time, with the load
+// average before and after. "geoparam wasm" is the backend as
 // @geoparam/backend-wasm registers it (fused GmP kernels); "composite" unregisters the GmP kernels,
 // which is what a GmP layer costs on the stock wasm backend. Usage: node bench/fit.bench.mjs [--rounds 30]
 import { createRequire } from 'node:module';
@@ -50,14 +53,18 @@ function setFused(on) {
 }
 
 const runs = [];
-for (const fused of [true, false]) for (const [name, make] of Object.entries(variants)) runs.push({ name, fused, model: make(), times: [] });
+for (const fused of [true, false]) for (const [name, make] of Object.entries(variants)) runs.push({ name, fused, model: make(), times: [], cpuTimes: [] });
 const fit = async (run) => {
   setFused(run.fused);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await run.model.fit(x, y, { epochs: 1, batchSize: 1024, shuffle: false, verbose: 0 });
-  return (performance.now() - start) / stepsPerFit;
+  const wall = (performance.now() - start) / stepsPerFit;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 / stepsPerFit };
 };
 for (const run of runs) for (let i = 0; i < 3; i++) await fit(run);
+const loadBefore = os.loadavg();
 const tensors = tf.memory().numTensors;
 let state = 1;
 for (let round = 0; round < rounds; round++) {
@@ -67,25 +74,53 @@ for (let round = 0; round < rounds; round++) {
     const j = Math.floor((state / 4294967296) * (k + 1));
     [order[k], order[j]] = [order[j], order[k]];
   }
-  for (const run of order) run.times.push(await fit(run));
+  for (const run of order) {
+    const { wall, cpu } = await fit(run);
+    run.times.push(wall);
+    run.cpuTimes.push(cpu);
+  }
 }
+const loadAfter = os.loadavg();
 const leaked = tf.memory().numTensors - tensors;
 setFused(true);
 
-const row = (run) => ({ variant: `${run.name} (${run.fused ? 'geoparam wasm' : 'composite'})`, medianMs: median(run.times), p10: quantile(run.times, 0.1), p90: quantile(run.times, 0.9) });
-const result = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, workload: `tf.sequential 8-100-1, model.fit, batch 1024, Adam, MSE, ${stepsPerFit} steps per fit call`, rounds, leaked, rows: runs.map(row) };
-const find = (name, fused) => median(runs.find((r) => r.name === name && r.fused === fused).times);
-result.ratios = { 'GmP/stock (geoparam wasm)': find('gmp', true) / find('stock', true), 'GmP/stock (composite)': find('gmp', false) / find('stock', false) };
+const row = (run) => ({
+  variant: `${run.name} (${run.fused ? 'geoparam wasm' : 'composite'})`,
+  medianMs: median(run.times),
+  p10: quantile(run.times, 0.1),
+  p90: quantile(run.times, 0.9),
+  medianCpuMs: median(run.cpuTimes),
+});
+const load = (l) => l.map((v) => v.toFixed(2)).join(' ');
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverage: { before: loadBefore, after: loadAfter } },
+  workload: `tf.sequential 8-100-1, model.fit, batch 1024, Adam, MSE, ${stepsPerFit} steps per fit call`,
+  rounds,
+  leaked,
+  rows: runs.map(row),
+};
+const find = (name, fused) => runs.find((r) => r.name === name && r.fused === fused);
+const pairedRatio = (fused, key) => {
+  const gmp = find('gmp', fused)[key];
+  const stock = find('stock', fused)[key];
+  return median(gmp.map((t, i) => t / stock[i]));
+};
+result.ratios = Object.fromEntries(
+  [true, false].map((fused) => [`GmP/stock (${fused ? 'geoparam wasm' : 'composite'})`, { wall: pairedRatio(fused, 'times'), cpu: pairedRatio(fused, 'cpuTimes') }]),
+);
 const lines = [
   `# model.fit step, tf.sequential 8-100-1, batch 1024, Adam, wasm`,
   '',
-  `${result.date}, ${result.machine.cpus} cores (${result.machine.model}), node ${result.machine.node}, ${rounds} interleaved rounds of ${stepsPerFit} steps; tensors leaked over the run: ${leaked}`,
+  `${result.date}, ${result.machine.cpus} cores (${result.machine.model}), node ${result.machine.node}, load average (1/5/15 min) ${load(loadBefore)} before, ${load(loadAfter)} after; ${rounds} interleaved rounds of ${stepsPerFit} steps; tensors leaked over the run: ${leaked}`,
   '',
-  '| variant | median ms/step | p10–p90 ms |',
-  '|---|---|---|',
-  ...result.rows.map((r) => `| ${r.variant} | ${r.medianMs.toFixed(2)} | ${r.p10.toFixed(2)}–${r.p90.toFixed(2)} |`),
+  '| variant | median ms/step (wall) | p10–p90 ms | median CPU ms/step |',
+  '|---|---|---|---|',
+  ...result.rows.map((r) => `| ${r.variant} | ${r.medianMs.toFixed(2)} | ${r.p10.toFixed(2)}–${r.p90.toFixed(2)} | ${r.medianCpuMs.toFixed(2)} |`),
   '',
-  ...Object.entries(result.ratios).map(([k, v]) => `${k}: ${v.toFixed(2)}`),
+  'Ratios: median over rounds of the round\'s GmP/stock.',
+  '',
+  ...Object.entries(result.ratios).map(([k, v]) => `${k}: ${v.wall.toFixed(2)} wall, ${v.cpu.toFixed(2)} CPU`),
 ];
 console.log(lines.join('\n'));
 const out = values.out ?? path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
