@@ -164,9 +164,9 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
           '--protocol <name>',
           experiment === 'levy'
             ? 'what LR schedule and early stopping watch: paper = the training loss, as the reference (the test grid is never looked at); validation = 20% of the training points'
-            : 'what LR schedule and early stopping watch: validation = 20% of the training split; paper = the test split, as the reference (optimistic)',
+            : 'what LR schedule and early stopping watch: validation = 20% of the training split; paper = the test split, as the reference (optimistic); refit = validation, then each run retrained from its initialization on the whole training split (more steps per epoch) for its best validation epoch count with the same LR drops, and that model tested',
         )
-          .choices(['validation', 'paper'])
+          .choices(experiment === 'levy' ? ['validation', 'paper'] : ['validation', 'paper', 'refit'])
           .default(defaults.protocol),
       )
       .option('--stability-steps <n>', 'steps recorded in the lr 0.1 stability run', parsePositiveInteger, defaults.stabilitySteps)

@@ -11,6 +11,7 @@ export { runPool, type PoolOptions } from './pool';
 export * from './process-pool';
 export * from './queue';
 export * from './methods';
+export * from './protocol';
 export * from './uci/protocol';
 export * from './uci/plan';
 export * from './uci/aggregate';

@@ -15,7 +15,7 @@ import {
   runPlan,
   userCsvName,
   writeUciReport,
-  type UciProtocol,
+  type EvaluationProtocol,
   type StackMode,
   type UciRun,
   type UciRunResult,
@@ -38,7 +38,7 @@ export interface UciOptions {
   dataDir?: string;
   out: string;
   epochs: number;
-  protocol: UciProtocol;
+  protocol: EvaluationProtocol;
   /** reference: split k is scikit-learn's train_test_split(test_size=0.2, random_state=k) on the reference row order; own: SeedStream. */
   dataDraw: DataDraw;
   lrGrid: boolean;
@@ -137,7 +137,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   if (results.failures.length) throw new RunsFailedError(results.failures.map(describeUciFailure), path.join(options.out, 'results.json'));
 }
 
-const PROTOCOL_LINES: Record<UciProtocol, string> = {
+const PROTOCOL_LINES: Record<EvaluationProtocol, string> = {
   paper: 'protocol paper: LR schedule and early stopping watch the TEST split, as the reference code does (optimistic)',
   validation: 'protocol validation: LR schedule and early stopping watch 20% of the training part, held out',
   refit: 'protocol refit: the validation runs first, then each retrained from the same initialization on the whole training split for its best epoch count with its LR drops (the test split is never watched)',

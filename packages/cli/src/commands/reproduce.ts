@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { onInterrupt } from '@geoparam/core/node';
+import { onInterrupt, readJsonFileSync } from '@geoparam/core/node';
 import * as path from 'node:path';
-import { assertPositiveInteger, assertSeed, useBackend, type Fingerprint } from '@geoparam/core';
+import { assertPositiveInteger, assertSameFingerprint, assertSeed, fingerprintFrom, useBackend, type Fingerprint } from '@geoparam/core';
 import { assertDataDraw, loadBanana, type DataDraw } from '@geoparam/datasets';
 import {
   BANANA_DEFAULTS,
@@ -10,16 +10,18 @@ import {
   LEVY_DEFAULTS,
   LEVY_STUDY,
   aggregateStudy,
+  protocolNote,
   describeSeeds,
   levyDraws,
   runBanana,
   runLevy,
   seedRange,
   studyTable,
+  studyTableNotes,
   writeStudyReport,
   type BananaMethodResult,
+  type EvaluationProtocol,
   type LevyMethodResult,
-  type Protocol,
   type SeedRun,
 } from '@geoparam/experiments';
 import { ProgressBar } from '@geoparam/trainer';
@@ -44,7 +46,7 @@ export interface ReproduceOptions {
   methods: string[];
   out?: string;
   epochs?: number;
-  protocol?: Protocol;
+  protocol?: EvaluationProtocol;
   stabilitySteps?: number;
   dataDir?: string;
   figures: boolean;
@@ -53,7 +55,7 @@ export interface ReproduceOptions {
 }
 
 /** Levy watches the training loss by default, as the reference does: honest, the test grid is never looked at. */
-export const EXPERIMENT_DEFAULTS: Record<Experiment, { epochs: number; stabilitySteps: number; seeds: number; protocol: Protocol }> = {
+export const EXPERIMENT_DEFAULTS: Record<Experiment, { epochs: number; stabilitySteps: number; seeds: number; protocol: EvaluationProtocol }> = {
   levy: LEVY_DEFAULTS,
   banana: BANANA_DEFAULTS,
 };
@@ -75,6 +77,14 @@ function readPartialRuns(file: string, methods: readonly string[]): SeedRun[] {
   if (!fs.existsSync(file)) return [];
   const runs = (JSON.parse(fs.readFileSync(file, 'utf8')) as { runs?: SeedRun[] }).runs ?? [];
   return runs.filter((r) => methods.includes(r.method));
+}
+
+/** Refuses to resume into a directory whose results.json a run under other settings wrote. */
+function assertResultsMatch(out: string, current: Fingerprint): void {
+  const file = path.join(out, 'results.json');
+  if (!fs.existsSync(file) || fs.existsSync(partialFile(out))) return;
+  const results = readJsonFileSync(file, `delete it (or ${out}) or drop --resume`) as { fingerprint?: unknown } | undefined;
+  assertSameFingerprint(fingerprintFrom(results?.fingerprint), current, `results ${file}`, `delete ${out} or drop --resume`);
 }
 
 export async function runReproduce(experiment: Experiment, options: ReproduceOptions, log: (line: string) => void): Promise<void> {
@@ -102,7 +112,7 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   const drawSeeds = seedRange(options.seed, dataSeeds);
   say(`geoparam reproduce ${experiment}: backend ${describeBackend(backend)}, up to ${epochs} epochs`);
   say(`data draw ${facts.drawNotes[dataDraw]}; draws ${describeSeeds(drawSeeds)}, initializations ${describeSeeds(initSeeds)} per method and draw`);
-  say(`protocol ${facts.protocolNotes[protocol]}`);
+  say(`protocol ${protocolNote(facts, protocol)}`);
   say(INIT_NOTE);
 
   const levyData = experiment === 'levy' ? levyDraws(options.seed, dataSeeds, dataDraw) : undefined;
@@ -123,6 +133,8 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
     backend: backend.name,
   });
   const wanted = methods.map((m) => methodFingerprint(fingerprint, m, paperLearningRate(m)));
+  // A finished run leaves results.json only: resuming into it under other settings (e.g. another protocol) is refused too, not overwritten.
+  if (options.resume) assertResultsMatch(out, fingerprint);
   // A method is kept once its first draw's runs (showcase and stability included) are done.
   const completed = options.resume ? readPartial<AnyMethodResult>(partialFile(out), fingerprint, wanted, out) : [];
   const completedRuns = options.resume ? readPartialRuns(partialFile(out), methods) : [];
@@ -165,7 +177,10 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   writeJson(
     out,
     'manifest.json',
-    runManifest(backend, { experiment, seed: options.seed, dataDraw, dataSeeds: drawSeeds, initSeeds, initializations: INIT_NOTE, protocol, epochs, stabilitySteps, methods, dataDir: options.dataDir ?? null }),
+    runManifest(backend, {
+      experiment, seed: options.seed, dataDraw, dataSeeds: drawSeeds, initSeeds, initializations: INIT_NOTE, protocol, protocolNote: results.protocolNote, training: results.training,
+      epochs, stabilitySteps, methods, dataDir: options.dataDir ?? null,
+    }),
   );
   fs.rmSync(partialFile(out), { force: true });
 
@@ -176,6 +191,7 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
   const table = studyTable(facts, results);
   say('');
   say(formatTable(table.header, table.rows));
+  studyTableNotes(results).forEach((line) => say(line));
   say('');
   say(`total wall time ${wallSeconds.toFixed(1)} s; results: ${path.join(out, 'results.json')}`);
   if (figures.length) say(`figures: ${figures.filter((f) => f.endsWith('.svg')).join(', ')} (+ .png)`);

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { carveValidation, levy, levyFunction, type DataDraw, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
-import type { Protocol } from '../uci/protocol';
+import { InvalidArgumentError } from '@geoparam/core';
+import type { EvaluationProtocol, Protocol } from '../protocol';
 import { runStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
-import { seedRange, type SeedRun, type StudyTrainSpec } from '../study/runs';
+import { seedRange, type SeedRun, type StudyTraining, type StudyTrainSpec } from '../study/runs';
 import type { StudyFacts } from '../study/aggregate';
 
 /** Paper numbers (Fig 2, test RMSE). */
@@ -52,6 +53,8 @@ export interface LevyResult {
   methods: LevyMethodResult[];
   /** Every run's result: the showcase runs first, then the others. */
   runs: SeedRun[];
+  /** How much the runs trained on per epoch. */
+  training: StudyTraining;
 }
 
 /** One data draw's Levy points: 50 noisy training points and the noise-free test grid. */
@@ -77,7 +80,9 @@ function columns(d: Dataset) {
  * (best weights restored). `paper` watches the training loss, as the reference does; `validation`
  * watches 20% of the 50 training points, held out.
  */
-export function levyTrainSpec(draw: LevyDraw, options: { epochs: number; protocol: Protocol; signal?: AbortSignal }): StudyTrainSpec & { train: Dataset; validation?: Dataset } {
+export function levyTrainSpec(draw: LevyDraw, options: { epochs: number; protocol: EvaluationProtocol; signal?: AbortSignal }): StudyTrainSpec & { train: Dataset; validation?: Dataset } {
+  // The paper protocol already trains on all 50 points, watching nothing held out.
+  if (options.protocol === 'refit') throw new InvalidArgumentError('protocol', options.protocol, 'validation or paper (refit is for Banana and Table 1)');
   const split = options.protocol === 'validation' ? carveValidation(draw.data.train, { validationFraction: 0.2, seed: draw.dataSeed }) : { train: draw.data.train };
   return {
     buildModel: (method, seed) => mlp({ inputDim: 1, hidden: [100], parameterization: method, seed }),
@@ -98,7 +103,6 @@ export function levyTrainSpec(draw: LevyDraw, options: { epochs: number; protoco
  */
 export async function runLevy(options: StudyOptions<LevyMethodResult>, done?: StudyProgress<LevyMethodResult>, draws: readonly LevyDraw[] = levyDraws(options.seed, options.dataSeeds, options.dataDraw)): Promise<LevyResult> {
   const first = draws[0]!;
-  const gridX = tf.tensor2d(first.data.test.x, [first.data.test.numExamples, 1]);
   const predictions = new Map<string, number[]>();
   const inspect: StudyTrainSpec['inspect'] = async (method, model, phase) => {
     const out = model.predict(gridX);
@@ -108,9 +112,11 @@ export async function runLevy(options: StudyOptions<LevyMethodResult>, done?: St
       out.dispose();
     }
   };
+  // The specs first: a protocol Levy does not offer throws before any tensor exists.
   const specs = draws.map((draw) => ({ dataSeed: draw.dataSeed, spec: { ...levyTrainSpec(draw, options), inspect } }) satisfies StudyDraw);
+  const gridX = tf.tensor2d(first.data.test.x, [first.data.test.numExamples, 1]);
   try {
-    const { methods, runs } = await runStudy(options, specs, {
+    const { methods, runs, training } = await runStudy(options, specs, {
       metricName: 'test RMSE',
       stabilityMetric: 'maxLocationShift',
       describeStability: (s) => `stability max |Δφ| at lr 0.1: ${s.max.toPrecision(3)}`,
@@ -123,6 +129,7 @@ export async function runLevy(options: StudyOptions<LevyMethodResult>, done?: St
       grid: { x: Array.from(first.data.test.x), truth: Array.from(first.data.test.x, (x) => levyFunction(x)) },
       methods,
       runs,
+      training,
     };
   } finally {
     gridX.dispose();

@@ -1,11 +1,12 @@
+import { InvalidArgumentError } from '@geoparam/core';
 import type { DataDraw } from '@geoparam/datasets';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { BASELINE_METHOD } from '../methods';
 import { describeSample, pairedDifferences, type SampleSummary } from '../statistics';
-import type { Protocol } from '../uci/protocol';
+import type { EvaluationProtocol, Protocol } from '../protocol';
 import type { StudyMethodResult } from './run-study';
 import { STABILITY_LEARNING_RATE } from './run-study';
-import type { SeedRun } from './runs';
+import type { SeedRun, StudyTraining } from './runs';
 
 /** What a seed study is and how its tables and notes name things (`LEVY_STUDY`, `BANANA_STUDY`). */
 export interface StudyFacts {
@@ -21,8 +22,8 @@ export interface StudyFacts {
   paper: Partial<Record<ParameterizationName, number>>;
   /** How each data draw is made. */
   drawNotes: Record<DataDraw, string>;
-  /** What each protocol's schedule watches. */
-  protocolNotes: Record<Protocol, string>;
+  /** What each protocol's schedule watches (`refit`: the studies that offer it). */
+  protocolNotes: Record<Protocol, string> & { refit?: string };
   /** What the stability runs record per step. */
   stabilityMetric: string;
   /** The table's stability column. */
@@ -44,8 +45,8 @@ export interface StudySettings {
   dataSeeds: readonly number[];
   /** Every initialization seed (per method and draw). */
   initSeeds: readonly number[];
-  /** What the schedule watched. */
-  protocol: Protocol;
+  /** What the schedule watched (`refit`: the validation runs' schedule, repeated on the whole training split). */
+  protocol: EvaluationProtocol;
   /** The most epochs a run trained. */
   epochs: number;
   /** Steps of each stability run. */
@@ -67,7 +68,7 @@ export interface StudyMethodSummary {
   testAccuracy?: SampleSummary;
   /** Method − SP on the same draw and initialization seed; null for SP or without SP. */
   differenceToStandard: (SampleSummary & { pairs: string[] }) | null;
-  /** Epochs trained, over every run. */
+  /** Epochs trained, over every run (under refit: the refits', i.e. their validation runs' best epochs). */
   epochs: SampleSummary;
   /** Every run. */
   runs: StudyRunRecord[];
@@ -87,6 +88,8 @@ export interface StudyResults extends StudySettings {
   initNote: string;
   /** What the schedule watched, in words. */
   protocolNote: string;
+  /** How much the runs trained on per epoch; under refit also the refit runs (the whole training split: more steps per epoch). */
+  training: StudyTraining;
   /** What the summaries are. */
   statistics: string;
   /** The stability runs' learning rate. */
@@ -99,6 +102,13 @@ export interface StudyResults extends StudySettings {
   methods: Record<string, StudyMethodSummary>;
 }
 
+/** What a protocol does in a study, in words; a protocol the study does not offer is an error. */
+export function protocolNote(facts: StudyFacts, protocol: EvaluationProtocol): string {
+  const note = facts.protocolNotes[protocol];
+  if (note === undefined) throw new InvalidArgumentError('protocol', protocol, `one of ${Object.keys(facts.protocolNotes).join(', ')} (the protocols of ${facts.title})`);
+  return note;
+}
+
 function runKey(r: SeedRun): string {
   return `${r.dataSeed}/${r.initSeed}`;
 }
@@ -107,7 +117,7 @@ function runKey(r: SeedRun): string {
  * A study's runs → its results: per method, mean ± s.e., median and range over every (draw,
  * initialization) run beside the paper's number, and the paired difference to SP on the same seeds.
  */
-export function aggregateStudy(facts: StudyFacts, settings: StudySettings, result: { methods: readonly StudyMethodResult[]; runs: readonly SeedRun[] }): StudyResults {
+export function aggregateStudy(facts: StudyFacts, settings: StudySettings, result: { methods: readonly StudyMethodResult[]; runs: readonly SeedRun[]; training: StudyTraining }): StudyResults {
   const standard = result.methods.some((m) => m.method === BASELINE_METHOD) ? new Map(result.runs.filter((r) => r.method === BASELINE_METHOD).map((r) => [runKey(r), r.testMetric])) : undefined;
   const summary = (m: StudyMethodResult): StudyMethodSummary => {
     const mine = result.runs.filter((r) => r.method === m.method);
@@ -117,7 +127,10 @@ export function aggregateStudy(facts: StudyFacts, settings: StudySettings, resul
       [facts.metricKey]: describeSample(mine.map((r) => r.testMetric)),
       differenceToStandard: standard && m.method !== BASELINE_METHOD ? pairedDifferences(new Map(mine.map((r) => [runKey(r), r.testMetric])), standard) : null,
       epochs: describeSample(mine.map((r) => r.epochs)),
-      runs: mine.map((r) => ({ dataSeed: r.dataSeed, initSeed: r.initSeed, [facts.metricKey]: r.testMetric, epochs: r.epochs, stopReason: r.stopReason, stacked: r.stacked, wallSeconds: r.wallSeconds })),
+      runs: mine.map((r) => ({
+        dataSeed: r.dataSeed, initSeed: r.initSeed, [facts.metricKey]: r.testMetric, epochs: r.epochs, stopReason: r.stopReason, stacked: r.stacked, wallSeconds: r.wallSeconds,
+        ...(r.validationRun ? { validationRun: r.validationRun } : {}),
+      })),
       showcase: { dataSeed: settings.seed, initSeed: settings.seed, epochs: m.epochs, stopReason: m.stopReason, wallSeconds: m.wallSeconds },
       stability: { perStep: m.stability.perStep, max: m.stability.max },
     };
@@ -127,7 +140,8 @@ export function aggregateStudy(facts: StudyFacts, settings: StudySettings, resul
     ...settings,
     dataDrawNote: facts.drawNotes[settings.dataDraw],
     initNote: INIT_NOTE,
-    protocolNote: facts.protocolNotes[settings.protocol],
+    protocolNote: protocolNote(facts, settings.protocol),
+    training: result.training,
     statistics: 'per method over every (data draw, initialization) run: mean, s.e. (sample std / sqrt n), median, min, max; differenceToStandard: method − SP on the same draw and initialization seed',
     stabilityLearningRate: STABILITY_LEARNING_RATE,
     stabilitySeed: settings.seed,

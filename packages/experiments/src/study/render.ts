@@ -35,6 +35,18 @@ export function studyTable(facts: StudyFacts, results: StudyResults): { header: 
   return { header, rows };
 }
 
+/** The lines under a study's table: which protocol ran and how much its runs trained on per epoch. */
+export function studyTableNotes(results: StudyResults): string[] {
+  const t = results.training;
+  const lines = [`protocol ${results.protocolNote}`];
+  if (t.refit) {
+    lines.push(
+      `refit runs: the whole training split, ${t.refit.examples} examples, ${t.refit.stepsPerEpoch} steps per epoch (their validation runs: ${t.examples} examples, ${t.stepsPerEpoch} steps per epoch); the epochs column is the refits', i.e. the validation runs' best epochs`,
+    );
+  } else lines.push(`training: ${t.examples} examples, ${t.stepsPerEpoch} steps per epoch`);
+  return lines;
+}
+
 /** The study's figures: Fig 2(a–c) or Fig 3, and every run's test number beside the paper's. */
 export function studyFigures(facts: StudyFacts, result: LevyResult | BananaResult, results: StudyResults): [string, FigureSpec][] {
   const stability = stabilityFigure(

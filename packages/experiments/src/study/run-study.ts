@@ -2,8 +2,8 @@ import type { DataDraw } from '@geoparam/datasets';
 import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
 import type { CallbackLike } from '@geoparam/trainer';
 import { paperLearningRate } from '../methods';
-import type { Protocol } from '../uci/protocol';
-import { seedRange, trainMethodRuns, type MethodOutcome, type SeedRun, type StabilityOutcome, type StabilityRequest, type StudyTrainSpec } from './runs';
+import type { EvaluationProtocol } from '../protocol';
+import { seedRange, studyTraining, trainMethodRuns, type MethodOutcome, type SeedRun, type StabilityOutcome, type StabilityRequest, type StudyTraining, type StudyTrainSpec } from './runs';
 
 /** A method's showcase run with its stability run: what the figures of a study draw. */
 export interface StudyMethodResult extends MethodOutcome {
@@ -25,8 +25,8 @@ export interface StudyOptions<R extends StudyMethodResult = StudyMethodResult> {
   methods: readonly ParameterizationName[];
   /** The most epochs a run trains. */
   epochs: number;
-  /** What the schedule watches (see each study). */
-  protocol: Protocol;
+  /** What the schedule watches (see each study); `refit` (Banana): the validation protocol, then every run retrained on the whole training split. */
+  protocol: EvaluationProtocol;
   /** Steps of each method's stability run (learning rate 0.1, data draw S, initialization S). */
   stabilitySteps: number;
   /** Ctrl-C: the method in progress stops after its current batch and the study throws `InterruptedError`. */
@@ -74,21 +74,22 @@ export const STABILITY_LEARNING_RATE = 0.1;
 
 /** A showcase run as one of the seed runs the tables summarize. */
 export function showcaseRun(outcome: MethodOutcome, seed: number): SeedRun {
-  return { method: outcome.method, dataSeed: seed, initSeed: seed, testMetric: outcome.testMetric, epochs: outcome.epochs, stopReason: outcome.stopReason, stacked: outcome.stacked, wallSeconds: outcome.wallSeconds };
+  const run: SeedRun = { method: outcome.method, dataSeed: seed, initSeed: seed, testMetric: outcome.testMetric, epochs: outcome.epochs, stopReason: outcome.stopReason, stacked: outcome.stacked, wallSeconds: outcome.wallSeconds };
+  return outcome.validationRun ? { ...run, validationRun: outcome.validationRun } : run;
 }
 
 /**
  * Runs a seed study: per method, every (draw, initialization) run, each draw's runs as one stacked
  * computation (`trainMethodRuns`); on the first draw the stack also holds the showcase's trajectory
  * and the stability run. What `done` holds is not trained again. Returns every method's result and
- * every run (the showcase runs first).
+ * every run (the showcase runs first), and how much the runs train on per epoch.
  */
 export async function runStudy<R extends StudyMethodResult>(
   options: StudyOptions<R>,
   draws: readonly StudyDraw[],
   protocol: StudyProtocol<R>,
   done: StudyProgress<R> = { methods: [], runs: [] },
-): Promise<{ methods: R[]; runs: SeedRun[] }> {
+): Promise<{ methods: R[]; runs: SeedRun[]; training: StudyTraining }> {
   const log = options.log ?? (() => undefined);
   const initSeeds = seedRange(options.seed, options.seeds);
   const results: R[] = options.methods.map((m) => done.methods.find((r) => r.method === m)).filter((r): r is R => r !== undefined);
@@ -115,11 +116,12 @@ export async function runStudy<R extends StudyMethodResult>(
         const result = protocol.result({ ...trained.showcase, stability: trained.stability });
         results.push(result);
         options.onMethod?.(result);
-        log(`${result.label}: ${protocol.metricName} ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}); ${protocol.describeStability(result.stability)}`);
+        const refit = result.validationRun ? `, refit for its validation run's best epoch of ${result.validationRun.epochs}` : '';
+        log(`${result.label}: ${protocol.metricName} ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}${refit}); ${protocol.describeStability(result.stability)}`);
       }
       if (others.length) log(`${methodLabel(method)}, data draw ${draw.dataSeed}: ${protocol.metricName} ${others.map((r) => r.testMetric.toFixed(3)).join(', ')} (initializations ${others.map((r) => r.initSeed).join(', ')})`);
     }
   }
   const ordered = options.methods.map((m) => results.find((r) => r.method === m)!);
-  return { methods: ordered, runs: [...ordered.map((r) => showcaseRun(r, options.seed)), ...runs] };
+  return { methods: ordered, runs: [...ordered.map((r) => showcaseRun(r, options.seed)), ...runs], training: studyTraining(draws[0]!.spec) };
 }

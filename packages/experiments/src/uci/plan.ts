@@ -6,7 +6,8 @@ import type { Job, Member, MemberRecord } from '../job';
 import { methodLabel } from '@geoparam/parameterizations';
 import { paperLearningRate } from '../methods';
 import type { Plan, RecordLookup } from '../plan';
-import { UCI_LR_GRID, UCI_MAX_SEED, UCI_MAX_SPLITS, uciStackGroup, type StackMode, type UciProtocol, type UciRun, type UciRunResult } from './protocol';
+import { UCI_LR_GRID, UCI_MAX_SEED, UCI_MAX_SPLITS, uciStackGroup, type StackMode, type UciRun, type UciRunResult } from './protocol';
+import { refitBudget, type EvaluationProtocol } from '../protocol';
 
 /** Everything that defines a UCI sweep. */
 export interface UciSettings {
@@ -16,7 +17,7 @@ export interface UciSettings {
   splits: number;
   seed: number;
   epochs: number;
-  protocol: UciProtocol;
+  protocol: EvaluationProtocol;
   /** How splits are drawn: `reference` = scikit-learn's `train_test_split(test_size=0.2, random_state=split)` on the reference row order; `own` = SeedStream(seed, split). */
   draw: DataDraw;
   /** Choose each learning rate on split 0's validation split from these (`true`: the paper's grid); otherwise the paper's rates. */
@@ -127,7 +128,7 @@ export function uciLearningRate(plan: UciPlan, records: RecordLookup, dataName: 
 }
 
 /** The protocol a sweep's grid and `final` runs follow: a refit's are validation runs (the very members of `--protocol validation`). */
-function validationProtocol(settings: UciSettings): UciProtocol {
+function validationProtocol(settings: UciSettings): EvaluationProtocol {
   return settings.protocol === 'refit' ? 'validation' : settings.protocol;
 }
 
@@ -153,10 +154,9 @@ export function uciRefitMembers(plan: UciPlan, records: RecordLookup): Member<Uc
   if (plan.settings.protocol !== 'refit') return [];
   return uciFinalMembers(plan, records).flatMap((validation) => {
     const result = records.get(validation.key)?.result as UciRunResult | undefined;
-    if (!result || result.bestEpoch === undefined) return [];
-    const epochs = result.bestEpoch;
-    const lrDrops = (result.lrDrops ?? []).filter((e) => e < epochs);
-    return [member(plan.settings, { ...validation.run, protocol: 'refit', phase: 'refit', epochs, refit: { from: validation.key, lrDrops } })];
+    const budget = result && refitBudget(result);
+    if (!budget) return [];
+    return [member(plan.settings, { ...validation.run, protocol: 'refit', phase: 'refit', epochs: budget.epochs, refit: { from: validation.key, lrDrops: budget.lrDrops } })];
   });
 }
 

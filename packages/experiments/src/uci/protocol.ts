@@ -1,19 +1,10 @@
-import { GeoparamError, InvalidArgumentError, SeedStream } from '@geoparam/core';
+import { InvalidArgumentError, SeedStream } from '@geoparam/core';
 import { Standardizer, carveValidation, sklearnTrainTestSplit, take, trainTestSplit, uciReferenceSplit, type DataDraw, type Dataset } from '@geoparam/datasets';
 import { mlp } from '@geoparam/models';
 import { methodFacts, type ParameterizationName } from '@geoparam/parameterizations';
-import { Callback, EarlyStopping, ReduceLROnPlateau, StepDecay, evaluate, fit, fitStacked, type FitOptions, type History, type StackedFitOptions } from '@geoparam/trainer';
+import { evaluate, fit, fitStacked, type Callback, type FitOptions, type History, type StackedFitOptions } from '@geoparam/trainer';
 import type { DataRef } from '../data';
-
-/** What LR schedule and early stopping watch: 20% of the training part (`validation`) or, as the reference code does, the test split (`paper`). */
-export type Protocol = 'validation' | 'paper';
-
-/**
- * Table 1's protocols: `validation` and `paper` as `Protocol`; `refit` runs the validation
- * protocol, then retrains from the same initialization on the whole training split for the
- * validation run's best number of epochs with its learning-rate drops (the test split is never watched).
- */
-export type UciProtocol = Protocol | 'refit';
+import { plateauSchedule, refitCallbacks, sealTestSplit, type EvaluationProtocol } from '../protocol';
 
 /** One training run of the Table 1 protocol. */
 export interface UciRun {
@@ -25,7 +16,7 @@ export interface UciRun {
   /** The most epochs (a refit run: exactly this many, the validation run's best). */
   epochs: number;
   /** A refit's validation runs are `validation` runs (the same members as `--protocol validation`). */
-  protocol: UciProtocol;
+  protocol: EvaluationProtocol;
   /** How the 80/20 split (and the validation carve) is drawn: the reference's `train_test_split(random_state=split)` or our SeedStream. */
   draw: DataDraw;
   /** `grid`: split 0 only, to choose the learning rate on the validation split; `final`: a Table 1 run (under refit: its validation run); `refit`: retrained on the whole training split. */
@@ -84,42 +75,6 @@ export interface UciSplit {
   train: Dataset;
   validation: Dataset | null;
   test: Dataset;
-}
-
-/** Something read the test split of a run that must not see it before its final evaluation. */
-export class TestSplitReadError extends GeoparamError {
-  constructor(what: string, property: string) {
-    super('TEST_SPLIT_READ', `${what} read the test split (${property}) before its final evaluation; only the paper protocol may watch it`);
-  }
-}
-
-/**
- * The test split of a run that must not look at it while it trains: every read of the returned
- * dataset throws `TestSplitReadError` until `open()`, which the final evaluation calls. Any
- * schedule, stopping rule or refit that peeked would fail the run instead of passing silently.
- */
-export function sealTestSplit(
-  test: Dataset,
-  what: string,
-): {
-  data: Dataset;
-  /** Unseals the split for the final evaluation and returns it. */
-  open(): Dataset;
-} {
-  let sealed = true;
-  const data = new Proxy(test, {
-    get(target, property, receiver) {
-      if (sealed) throw new TestSplitReadError(what, String(property));
-      return Reflect.get(target, property, receiver) as unknown;
-    },
-  });
-  return {
-    data,
-    open: () => {
-      sealed = false;
-      return data;
-    },
-  };
 }
 
 function runSeed(run: Pick<UciRun, 'seed' | 'split'>): number {
@@ -182,32 +137,10 @@ function training(run: UciRun, epochs: number): StackedFitOptions & FitOptions {
   return { epochs, batchSize: UCI_BATCH_SIZE, loss: 'mae', metrics: ['mse'], monitor: run.phase === 'refit' ? 'loss' : 'val_mse', optimizer: { name: 'adam', learningRate: run.learningRate } };
 }
 
-/** Ends a (stacked) member's training after exactly `epochs` epochs. */
-class StopAfter extends Callback {
-  constructor(private readonly epochs: number) {
-    super();
-  }
-
-  override onEpochEnd(epoch: number): void {
-    if (epoch + 1 >= this.epochs) this.context.stop('callback', `refit: trained the ${this.epochs} epochs of the validation run's best`);
-  }
-}
-
 /** A run's schedule; `read` gives what the validation run records for its refit (best epoch, LR drops). */
 function schedule(run: UciRun): { callbacks: Callback[]; read(history: History): Pick<UciRunResult, 'bestEpoch' | 'lrDrops'> } {
-  if (run.phase === 'refit') {
-    return { callbacks: [new StepDecay({ boundaries: run.refit?.lrDrops ?? [] }), new StopAfter(run.epochs)], read: () => ({}) };
-  }
-  const plateau = new ReduceLROnPlateau({ monitor: 'val_mse', factor: 0.1, patience: 50 });
-  const early = new EarlyStopping({ monitor: 'val_mse', patience: 100, restoreBestWeights: true });
-  return {
-    callbacks: [plateau, early],
-    read: (history) => {
-      // The epoch EarlyStopping kept: the first whose monitored value equals its best.
-      const best = history.history['val_mse']?.indexOf(early.bestValue) ?? -1;
-      return { ...(best >= 0 ? { bestEpoch: best + 1 } : {}), lrDrops: plateau.reductions.map((r) => r.epoch + 1) };
-    },
-  };
+  if (run.phase === 'refit') return { callbacks: refitCallbacks({ epochs: run.epochs, lrDrops: run.refit?.lrDrops ?? [] }), read: () => ({}) };
+  return plateauSchedule({ monitor: 'val_mse', factor: 0.1, reducePatience: 50, stopPatience: 100 });
 }
 
 function runModel(run: UciRun, inputDim: number) {
