@@ -108,6 +108,62 @@ describe('geoparam reproduce banana', () => {
   });
 });
 
+describe('geoparam reproduce banana --protocol refit', () => {
+  const common = ['reproduce', 'banana', '--data-dir', sharedData('banana'), '--methods', 'sp,gmp', '--seeds', '2', '--epochs', '12', '--stability-steps', '5', '--no-figures'];
+
+  it('retrains every run on the whole training split for its validation run’s best epochs and says so', async () => {
+    const dir = tmp();
+    const table = await run([...common, '--protocol', 'refit', '--out', dir]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^protocol refit: .*retrained from the same initialization on the whole training split/m);
+    expect(table.out).toMatch(/^GmP: test accuracy \d\.\d{3} after \d+ epochs \(refit: the best epoch of its \d+-epoch validation run\)/m);
+    expect(table.out).toMatch(/^refit runs: the whole training split, 800 examples, 7 steps per epoch \(their validation runs: 640 examples, 5 steps per epoch\)/m);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(results).toMatchObject({ experiment: 'banana', protocol: 'refit', initSeeds: [0, 1], training: { examples: 640, stepsPerEpoch: 5, refit: { examples: 800, stepsPerEpoch: 7 } } });
+    for (const m of Object.values<{ testAccuracy: { n: number }; runs: { initSeed: number; testAccuracy: number; epochs: number; validationRun: { epochs: number; bestEpoch: number; lrDrops: number[] } }[] }>(results.methods)) {
+      expect(m.testAccuracy.n).toBe(2);
+      expect(m.runs.map((r) => r.initSeed)).toEqual([0, 1]);
+      for (const r of m.runs) {
+        // The refit's score beside its validation run's best epoch and drops: it trained exactly that many epochs.
+        expect(r.epochs).toBe(r.validationRun.bestEpoch);
+        expect(r.validationRun.bestEpoch).toBeLessThanOrEqual(r.validationRun.epochs);
+        expect(r.validationRun.epochs).toBeLessThanOrEqual(12);
+        expect(r.validationRun.lrDrops.every((e) => e < r.validationRun.bestEpoch)).toBe(true);
+        expect(r.testAccuracy).toBeGreaterThan(0.4);
+      }
+    }
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.settings).toMatchObject({ experiment: 'banana', protocol: 'refit', training: { refit: { examples: 800, stepsPerEpoch: 7 } } });
+    expect(manifest.settings.protocolNote).toMatch(/more steps per epoch/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 180_000);
+
+  it('--resume refuses a validation-protocol directory, finished or interrupted', async () => {
+    const dir = tmp();
+    expect((await run([...common, '--methods', 'gmp', '--seeds', '1', '--out', dir])).code).toBe(0);
+    const resultsFile = path.join(dir, 'results.json');
+    const finished = await run([...common, '--methods', 'gmp', '--seeds', '1', '--protocol', 'refit', '--resume', '--out', dir]);
+    expect(finished.code).toBe(4);
+    expect(finished.err).toMatch(new RegExp(`results ${resultsFile} was made with other settings: .*protocol "validation" there, "refit" now\\. To start over: delete ${dir} or drop --resume`));
+    // What an interrupted validation run leaves: partial.json under its fingerprint.
+    const partialFile = path.join(dir, 'partial.json');
+    fs.writeFileSync(partialFile, JSON.stringify({ fingerprint: JSON.parse(fs.readFileSync(resultsFile, 'utf8')).fingerprint, methods: [], runs: [] }));
+    fs.rmSync(resultsFile);
+    const interrupted = await run([...common, '--methods', 'gmp', '--seeds', '1', '--protocol', 'refit', '--resume', '--out', dir]);
+    expect(interrupted.code).toBe(4);
+    expect(interrupted.err).toMatch(new RegExp(`partial results ${partialFile} was made with other settings: .*protocol "validation" there, "refit" now`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('is offered by banana only', async () => {
+    // --help wraps its lines to the terminal's width.
+    const help = (await run(['reproduce', 'banana', '--help'])).out.replace(/\s+/g, ' ');
+    expect(help).toMatch(/choices: "validation", "paper", "refit", default: "validation"/);
+    expect(help).toMatch(/refit = validation, then each run retrained from its initialization on the whole training split \(more steps per epoch\)/);
+    expect((await run(['reproduce', 'levy', '--protocol', 'refit'])).err).toMatch(/Allowed choices are validation, paper\./);
+  });
+});
+
 describe('the built CLI', () => {
   it('renders every figure of both reproductions as SVG and PNG', () => {
     const dir = tmp();

@@ -116,8 +116,8 @@ export async function runStudy<R extends StudyMethodResult>(
         const result = protocol.result({ ...trained.showcase, stability: trained.stability });
         results.push(result);
         options.onMethod?.(result);
-        const refit = result.validationRun ? `, refit for its validation run's best epoch of ${result.validationRun.epochs}` : '';
-        log(`${result.label}: ${protocol.metricName} ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${result.stopReason}${refit}); ${protocol.describeStability(result.stability)}`);
+        const how = result.validationRun ? `refit: the best epoch of its ${result.validationRun.epochs}-epoch validation run` : result.stopReason;
+        log(`${result.label}: ${protocol.metricName} ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${how}); ${protocol.describeStability(result.stability)}`);
       }
       if (others.length) log(`${methodLabel(method)}, data draw ${draw.dataSeed}: ${protocol.metricName} ${others.map((r) => r.testMetric.toFixed(3)).join(', ')} (initializations ${others.map((r) => r.initSeed).join(', ')})`);
     }
