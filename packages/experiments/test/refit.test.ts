@@ -5,6 +5,7 @@ import { loadBanana, type Dataset } from '@geoparam/datasets';
 import { sharedData } from '@geoparam/test-utils';
 import { evaluate, fit, type History } from '@geoparam/trainer';
 import {
+  NoBestEpochError,
   STABILITY_LEARNING_RATE,
   bananaTrainSpec,
   levyDraws,
@@ -75,6 +76,19 @@ describe('Banana under --protocol refit', () => {
     expect(firstTest).toBeGreaterThan(log.lastIndexOf('validation'));
     expect(firstTest).toBeGreaterThan(log.lastIndexOf('train'));
     expect(log.lastIndexOf('train')).toBeLessThan(log.indexOf('refit'));
+  });
+
+  it('refuses to refit a run whose validation score was never finite: it has no best epoch', async () => {
+    // NaN weights: the first step's loss is not finite, fit stops before any epoch ends.
+    const buildModel: StudyTrainSpec['buildModel'] = (method, seed) => {
+      const model = spec.buildModel(method, seed);
+      const weights = model.getWeights();
+      const nan = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, tf.fill(w.shape, Number.NaN)]));
+      model.setWeights(nan);
+      tf.dispose([...Object.values(weights), ...Object.values(nan)]);
+      return model;
+    };
+    await expect(trainMethodRuns({ ...spec, buildModel }, { method: 'standard', learningRate: 0.01, dataSeed: 0, seeds: [0] })).rejects.toThrow(NoBestEpochError);
   });
 
   it("refits each run from its own initialization for exactly its validation run's best epochs, with the same LR drops", async () => {

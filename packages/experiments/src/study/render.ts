@@ -58,7 +58,7 @@ export function studyFigures(facts: StudyFacts, result: LevyResult | BananaResul
   const spread = seedSpreadFigure(result.runs, facts.paper, {
     metric: facts.metricName,
     title: `${facts.title}: ${facts.metricName} of every run`,
-    subtitle: [`data draws ${describeSeeds(results.dataSeeds)} × initializations ${describeSeeds(results.initSeeds)}`, 'bar: mean ± s.e.; ◆ the paper'],
+    subtitle: [`data draws ${describeSeeds(results.dataSeeds)} × initializations ${describeSeeds(results.initSeeds)}, protocol ${results.protocol}`, 'bar: mean ± s.e.; ◆ the paper'],
   });
   const own: [string, FigureSpec][] =
     facts.experiment === 'levy'
