@@ -136,7 +136,7 @@ describe('geoparam reproduce banana --protocol refit', () => {
     expect(manifest.settings).toMatchObject({ experiment: 'banana', protocol: 'refit', training: { refit: { examples: 800, stepsPerEpoch: 7 } } });
     expect(manifest.settings.protocolNote).toMatch(/more steps per epoch/);
     fs.rmSync(dir, { recursive: true, force: true });
-  }, 180_000);
+  }, 360_000);
 
   it('--resume refuses a validation-protocol directory, finished or interrupted', async () => {
     const dir = tmp();
