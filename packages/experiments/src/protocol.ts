@@ -44,13 +44,23 @@ export class StopAfter extends Callback {
     super();
   }
 
+  /** Stops the run once it has taken its budget of steps. */
   override onBatchEnd(): void {
     if (this.budget.steps !== undefined && this.context.step >= this.budget.steps) this.context.stop('completed');
   }
 
+  /** Stops the run once it has trained its budget of epochs. */
   override onEpochEnd(epoch: number): void {
     if (this.budget.epochs !== undefined && epoch + 1 >= this.budget.epochs) this.context.stop('completed');
   }
+}
+
+/** One run's plateau schedule: the callbacks it trains with, and what it records for a refit. */
+export interface PlateauScheduleRun {
+  /** ReduceLROnPlateau and EarlyStopping (best weights restored), for this run only. */
+  callbacks: Callback[];
+  /** What the run records for its refit, from its history once it has trained. */
+  read(history: History): ScheduleRecord;
 }
 
 /**
@@ -58,7 +68,7 @@ export class StopAfter extends Callback {
  * its history once it has trained: the epoch EarlyStopping kept (the first whose monitored value
  * equals the best, since only a strict improvement replaces the best) and ReduceLROnPlateau's drops.
  */
-export function plateauSchedule(schedule: PlateauSchedule): { callbacks: Callback[]; read(history: History): ScheduleRecord } {
+export function plateauSchedule(schedule: PlateauSchedule): PlateauScheduleRun {
   const plateau = new ReduceLROnPlateau({ monitor: schedule.monitor, factor: schedule.factor, patience: schedule.reducePatience });
   const early = new EarlyStopping({ monitor: schedule.monitor, patience: schedule.stopPatience, restoreBestWeights: true });
   return {
