@@ -2,6 +2,7 @@ import '@geoparam/backend-cpu/register';
 import { useBackend } from '@geoparam/core';
 import { loadUci, take, uciReferenceSplit, type Dataset } from '@geoparam/datasets';
 import { sharedData } from '@geoparam/test-utils';
+import { recorded } from './recorded-dataset';
 import { TestSplitReadError, prepareUciSplit, sealTestSplit, trainUciRuns, trainUciSplits, type UciRun, type UciRunResult } from '@geoparam/experiments';
 
 const yachtRef = { name: 'yacht', sha256: 'a'.repeat(64) };
@@ -17,16 +18,6 @@ const run = (overrides: Partial<UciRun> = {}): UciRun => ({
   phase: 'final',
   ...overrides,
 });
-
-/** A dataset whose every read is appended to `log` as `name`. */
-function recorded(d: Dataset, name: string, log: string[]): Dataset {
-  return new Proxy(d, {
-    get(target, property, receiver) {
-      if (property === 'x' || property === 'y') log.push(name);
-      return Reflect.get(target, property, receiver) as unknown;
-    },
-  });
-}
 
 describe('the UCI protocol', () => {
   let yacht: Dataset;

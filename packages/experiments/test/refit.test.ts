@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, useBackend } from '@geoparam/core';
 import { loadBanana, type Dataset } from '@geoparam/datasets';
 import { sharedData } from '@geoparam/test-utils';
+import { recorded } from './recorded-dataset';
 import { evaluate, fit, type History } from '@geoparam/trainer';
 import {
   NoBestEpochError,
@@ -18,16 +19,6 @@ import {
   trainMethodRuns,
   type StudyTrainSpec,
 } from '@geoparam/experiments';
-
-/** A dataset whose every read of its values is appended to `log` as `name`. */
-function recorded(d: Dataset, name: string, log: string[]): Dataset {
-  return new Proxy(d, {
-    get(target, property, receiver) {
-      if (property === 'x' || property === 'y') log.push(name);
-      return Reflect.get(target, property, receiver) as unknown;
-    },
-  });
-}
 
 describe('Banana under --protocol refit', () => {
   let spec: StudyTrainSpec & { validation: Dataset };
