@@ -78,13 +78,12 @@ try {
       row[runner] = { seconds, load, runSeconds: results.runSeconds, methods: results.datasets[name] };
       console.log(`${name} ${runner}: ${seconds.toFixed(0)} s wall (load ${load} at start)`);
     }
+    row.same = true;
     for (const [method, local] of Object.entries(row.local.methods)) {
-      const queued = row.queue.methods[method];
-      const same = JSON.stringify(local.rmse) === JSON.stringify(queued.rmse);
-      if (!same) {
-        mismatches += 1;
-        console.error(`${name} ${method}: RMSEs differ between the runners`);
-      }
+      if (JSON.stringify(local.rmse) === JSON.stringify(row.queue.methods[method].rmse)) continue;
+      row.same = false;
+      mismatches += 1;
+      console.error(`${name} ${method}: RMSEs differ between the runners`);
     }
     rows.push(row);
   }
@@ -98,7 +97,7 @@ const sum = (runner, key) => rows.reduce((s, r) => s + r[runner][key], 0);
 const lines = [
   `| data set | local wall (s) | queue wall (s) | queue / local | load at start (local, queue) | RMSEs identical |`,
   `|---|---|---|---|---|---|`,
-  ...rows.map((r) => `| ${r.name} | ${r.local.seconds.toFixed(0)} | ${r.queue.seconds.toFixed(0)} | ${(r.queue.seconds / r.local.seconds).toFixed(3)} | ${r.local.load}, ${r.queue.load} | ${Object.keys(r.local.methods).every((m) => JSON.stringify(r.local.methods[m].rmse) === JSON.stringify(r.queue.methods[m].rmse)) ? 'yes' : 'no'} |`),
+  ...rows.map((r) => `| ${r.name} | ${r.local.seconds.toFixed(0)} | ${r.queue.seconds.toFixed(0)} | ${(r.queue.seconds / r.local.seconds).toFixed(3)} | ${r.local.load}, ${r.queue.load} | ${r.same ? 'yes' : 'no'} |`),
   `| **all** | ${sum('local', 'seconds').toFixed(0)} | ${sum('queue', 'seconds').toFixed(0)} | ${(sum('queue', 'seconds') / sum('local', 'seconds')).toFixed(3)} | | ${mismatches === 0 ? 'yes' : `no (${mismatches})`} |`,
   '',
   `Summed training time of the runs: local ${sum('local', 'runSeconds').toFixed(0)} s, queue ${sum('queue', 'runSeconds').toFixed(0)} s.`,
