@@ -264,21 +264,13 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
     .action(async (options) => runWorker(options, io.log));
 
   const sweep = program.command('sweep').description('inspect and manage the sweeps on a queue');
-  sweep
-    .command('status')
-    .description('jobs per state, connected workers, recorded results and failed jobs with their errors')
-    .requiredOption('--queue <url>', 'redis[s]://[user:password@]HOST:PORT[/db]')
+  // Every sweep subcommand works on one queue.
+  const sweepCommand = (name: string, description: string) => sweep.command(name).description(description).requiredOption('--queue <url>', 'redis[s]://[user:password@]HOST:PORT[/db]');
+  sweepCommand('status', 'jobs per state, connected workers, recorded results and failed jobs with their errors')
     .option('--json', 'machine-readable output', false)
     .action(async (options) => runSweepStatus(options, io.log));
-  sweep
-    .command('cancel')
-    .description('remove the jobs that have not started; running jobs finish and are recorded')
-    .requiredOption('--queue <url>', 'redis[s]://[user:password@]HOST:PORT[/db]')
-    .action(async (options) => runSweepCancel(options, io.log));
-  sweep
-    .command('clean')
-    .description('delete every job, stored result and sweep on the queue (keep them first with geoparam report --queue … --out DIR)')
-    .requiredOption('--queue <url>', 'redis[s]://[user:password@]HOST:PORT[/db]')
+  sweepCommand('cancel', 'remove the jobs that have not started; running jobs finish and are recorded').action(async (options) => runSweepCancel(options, io.log));
+  sweepCommand('clean', 'delete every job, stored result and sweep on the queue (keep them first with geoparam report --queue … --out DIR)')
     .option('--force', 'even while jobs run (their results are lost)', false)
     .action(async (options) => runSweepClean(options, io.log));
 

@@ -7,63 +7,12 @@ import { sharedData } from '@geoparam/test-utils';
 import { bin, tmp } from './helpers';
 
 // Fault injection: kill -9 (no handler runs, nothing is flushed) at seeded random moments, then
-// continue. The outcome must be the uninterrupted result, or a typed refusal — never a silent mix.
-
-const LEVY = ['reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '2', '--epochs', '40', '--stability-steps', '20', '--no-figures', '--json'];
+// continue. The outcome must be the uninterrupted result, or a typed refusal where allowed — never a silent mix.
 
 function runToEnd(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-
-/** Starts the command and kills it with SIGKILL after `delayMs` (or lets it finish first). */
-async function killAfter(args: string[], delayMs: number): Promise<NodeJS.Signals | null> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
-  const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_, s) => resolve(s)));
-  clearTimeout(timer);
-  return signal;
-}
-
-/** What must not change when a run is interrupted and continued: everything but wall times. */
-function comparable(file: string): unknown {
-  return JSON.parse(fs.readFileSync(file, 'utf8'), (key, value: unknown) => (key === 'wallSeconds' ? undefined : value)).methods;
-}
-
-describe('kill -9 during geoparam reproduce levy, then --resume', () => {
-  it('ends with the uninterrupted results or a typed refusal, at seeded random kill points', async () => {
-    const reference = tmp();
-    const started = performance.now();
-    const full = runToEnd([...LEVY, '--out', reference]);
-    const duration = performance.now() - started;
-    expect(full.status).toBe(0);
-    const expected = comparable(path.join(reference, 'results.json'));
-
-    const points = new SeedStream(14);
-    const outcomes: string[] = [];
-    for (let k = 0; k < 4; k++) {
-      const out = tmp();
-      // Anywhere from start-up to the end of the run (a kill after the end just finds it done).
-      const delay = Math.round(points.uniform() * duration);
-      const signal = await killAfter([...LEVY, '--out', out], delay);
-      const resumed = runToEnd([...LEVY, '--resume', '--out', out]);
-      if (resumed.status === 0) {
-        expect(comparable(path.join(out, 'results.json'))).toEqual(expected);
-        outcomes.push(`${delay} ms: ${signal ?? 'finished'}, resumed to equal results`);
-      } else {
-        // A refusal is typed (exit 4) and says why; anything else is a failure of this suite.
-        expect({ status: resumed.status, stderr: resumed.stderr }).toEqual({ status: 4, stderr: expect.stringMatching(/^geoparam: /) });
-        outcomes.push(`${delay} ms: refused: ${resumed.stderr.trim()}`);
-      }
-      fs.rmSync(out, { recursive: true, force: true });
-    }
-    // Shown with --verbose; the lead's notes quote it.
-    console.log(`reference run ${Math.round(duration)} ms\n${outcomes.join('\n')}`);
-    fs.rmSync(reference, { recursive: true, force: true });
-  }, 240_000);
-});
-
-const UCI = ['reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'yacht,energy', '--methods', 'sp,gmp', '--splits', '2', '--epochs', '30', '--stack', 'none', '--workers', '2', '--no-figures', '--json'];
 
 /** Pids of the live processes whose parent is `pid` (Linux /proc). */
 function childrenOf(pid: number): number[] {
@@ -100,10 +49,25 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
   return condition();
 }
 
-/** What must not change when a sweep is interrupted and run again: every number but times. */
-function uciComparable(file: string): unknown {
+/**
+ * Starts the command and kills it with SIGKILL after `delayMs` (or lets it finish first); with
+ * `watchChildren`, also returns the pids of every child process it had meanwhile (read from /proc).
+ */
+async function killAfter(args: string[], delayMs: number, watchChildren: boolean): Promise<{ signal: NodeJS.Signals | null; children: number[] }> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: 'ignore' });
+  const children = new Set<number>();
+  const watch = watchChildren ? setInterval(() => childrenOf(child.pid!).forEach((pid) => children.add(pid)), 50) : undefined;
+  const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_, s) => resolve(s)));
+  clearTimeout(timer);
+  clearInterval(watch);
+  return { signal, children: [...children] };
+}
+
+/** What must not change when a run is interrupted and continued: one section of results.json, every number but times. */
+function comparable(file: string, section: string): unknown {
   const timing = new Set(['wallSeconds', 'runSeconds', 'seconds']);
-  return JSON.parse(fs.readFileSync(file, 'utf8'), (key, value: unknown) => (timing.has(key) ? undefined : value)).datasets;
+  return (JSON.parse(fs.readFileSync(file, 'utf8'), (key, value: unknown) => (timing.has(key) ? undefined : value)) as Record<string, unknown>)[section];
 }
 
 /** Every file a kill may have left is whole: JSON parses, journal lines parse except at most a torn last one. */
@@ -121,44 +85,97 @@ function assertNothingHalfWritten(dir: string): void {
   }
 }
 
-describe.each(process.platform === 'linux' ? ['linux'] : [])('geoparam reproduce uci under kill -9 and SIGTERM (%s: worker pids read from /proc)', () => {
-  it('kill -9 at seeded random points, then the same command: the uninterrupted results, nothing half-written, no orphan worker', async () => {
+/** A command killed with -9 at seeded random moments and then continued, and what that must give. */
+interface KillCase {
+  command: string;
+  args: string[];
+  /** Added to continue after a kill (`--resume`), or nothing: the same command reuses what was done. */
+  continueWith: string[];
+  /** The section of results.json that must equal the uninterrupted run's. */
+  results: string;
+  seed: number;
+  kills: number;
+  /** A typed refusal (exit 4, `geoparam: …`) is an acceptable outcome of continuing. */
+  refusalAllowed: boolean;
+  /** It runs worker processes: each must exit once the command is killed (pids read from /proc, Linux only). */
+  workers: boolean;
+  /** Its files are checked whole after the kill and after continuing, and continuing prints nothing on stderr. */
+  strict: boolean;
+  timeoutMs: number;
+}
+
+const KILL_CASES: KillCase[] = [
+  {
+    command: 'reproduce levy',
+    args: ['reproduce', 'levy', '--methods', 'sp,gmp', '--seeds', '2', '--epochs', '40', '--stability-steps', '20', '--no-figures', '--json'],
+    continueWith: ['--resume'],
+    results: 'methods',
+    seed: 14,
+    kills: 4,
+    refusalAllowed: true,
+    workers: false,
+    strict: false,
+    timeoutMs: 240_000,
+  },
+  {
+    command: 'reproduce uci',
+    args: ['reproduce', 'uci', '--data-dir', sharedData('uci'), '--datasets', 'yacht,energy', '--methods', 'sp,gmp', '--splits', '2', '--epochs', '30', '--stack', 'none', '--workers', '2', '--no-figures', '--json'],
+    continueWith: [],
+    results: 'datasets',
+    seed: 13,
+    kills: 3,
+    refusalAllowed: false,
+    workers: true,
+    strict: true,
+    timeoutMs: 300_000,
+  },
+];
+
+describe.each(KILL_CASES)('kill -9 during geoparam $command, then continuing', (c) => {
+  const title = `ends with the uninterrupted results${c.refusalAllowed ? ' or a typed refusal' : ''} at seeded random kill points${c.strict ? ', nothing half-written' : ''}${c.workers ? ', no orphan worker' : ''}`;
+  (c.workers && process.platform !== 'linux' ? it.skip : it)(title, async () => {
     const reference = tmp();
     const started = performance.now();
-    const full = runToEnd([...UCI, '--out', reference]);
+    const full = runToEnd([...c.args, '--out', reference]);
     const duration = performance.now() - started;
     expect(full.status).toBe(0);
-    const expected = uciComparable(path.join(reference, 'results.json'));
+    const expected = comparable(path.join(reference, 'results.json'), c.results);
 
-    const points = new SeedStream(13);
+    const points = new SeedStream(c.seed);
     const outcomes: string[] = [];
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < c.kills; k++) {
       const out = tmp();
+      // Anywhere from start-up to the end of the run (a kill after the end just finds it done).
       const delay = Math.round(points.uniform() * duration);
-      const child = spawn(process.execPath, [bin, ...UCI, '--out', out], { stdio: 'ignore' });
-      const workers = new Set<number>();
-      const watch = setInterval(() => childrenOf(child.pid!).forEach((pid) => workers.add(pid)), 50);
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
-      const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_, s) => resolve(s)));
-      clearTimeout(timer);
-      clearInterval(watch);
+      const { signal, children } = await killAfter([...c.args, '--out', out], delay, c.workers);
       // Workers notice their parent is gone (their IPC channel closes) and exit.
-      expect(await until(() => [...workers].every((pid) => !alive(pid)), 15_000)).toBe(true);
-      assertNothingHalfWritten(out);
-      const again = runToEnd([...UCI, '--out', out]);
-      expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
-      expect(uciComparable(path.join(out, 'results.json'))).toEqual(expected);
-      assertNothingHalfWritten(out);
-      outcomes.push(`${delay} ms: ${signal ?? 'finished'} (${workers.size} child processes seen), rerun to equal results`);
+      if (c.workers) expect(await until(() => children.every((pid) => !alive(pid)), 15_000)).toBe(true);
+      if (c.strict) assertNothingHalfWritten(out);
+      const again = runToEnd([...c.args, ...c.continueWith, '--out', out]);
+      const seen = `${delay} ms: ${signal ?? 'finished'}${c.workers ? ` (${children.length} child processes seen)` : ''}`;
+      if (c.refusalAllowed && again.status !== 0) {
+        // A refusal is typed (exit 4) and says why; anything else is a failure of this suite.
+        expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 4, stderr: expect.stringMatching(/^geoparam: /) });
+        outcomes.push(`${seen}, refused: ${again.stderr.trim()}`);
+      } else {
+        expect(again.status).toBe(0);
+        if (c.strict) expect(again.stderr).toBe('');
+        expect(comparable(path.join(out, 'results.json'), c.results)).toEqual(expected);
+        if (c.strict) assertNothingHalfWritten(out);
+        outcomes.push(`${seen}, continued to equal results`);
+      }
       fs.rmSync(out, { recursive: true, force: true });
     }
-    console.log(`reference uci run ${Math.round(duration)} ms\n${outcomes.join('\n')}`);
+    // Shown with --verbose; the lead's notes quote it.
+    console.log(`reference ${c.command} run ${Math.round(duration)} ms\n${outcomes.join('\n')}`);
     fs.rmSync(reference, { recursive: true, force: true });
-  }, 300_000);
+  }, c.timeoutMs);
+});
 
+describe.each(process.platform === 'linux' ? ['linux'] : [])('geoparam reproduce uci under SIGTERM (%s: worker pids read from /proc)', () => {
   it('SIGTERM reaches the pool workers: the command exits as interrupted and leaves no worker behind', async () => {
     const out = tmp();
-    const child = spawn(process.execPath, [bin, ...UCI, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...KILL_CASES[1]!.args, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

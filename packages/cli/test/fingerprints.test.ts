@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FingerprintMismatchError, type Fingerprint } from '@geoparam/core';
+import '@geoparam/backend-cpu/register';
+import { FingerprintMismatchError, useBackend, type Fingerprint } from '@geoparam/core';
+import { mlp } from '@geoparam/models';
+import { fit } from '@geoparam/trainer';
 import { checkoutCommit } from '../src/build-commit';
-import { assertCheckpointMatches, dataIdentity, markCheckpoint, methodFingerprint, readPartial, runFingerprint } from '../src/experiments/fingerprints';
+import { assertCheckpointMatches, checkpointFingerprint, dataIdentity, methodFingerprint, readPartial, runFingerprint } from '../src/experiments/fingerprints';
 import { tmp } from './helpers';
 
 const fields = { command: 'reproduce banana', seed: 0, epochs: 50, protocol: 'validation', stabilitySteps: 10, backend: 'wasm' };
@@ -49,18 +52,28 @@ describe('fingerprints of CLI runs', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('resumes a checkpoint only under its own fingerprint; one without a fingerprint is refused', () => {
+  it('resumes a checkpoint only under the fingerprint fit stamped it with; one without a fingerprint is refused', async () => {
+    await useBackend('cpu');
     const dir = tmp();
-    const checkpoint = path.join(dir, 'checkpoints', 'geometric');
+    const checkpoint = path.join(dir, 'checkpoint');
     const run = (seed: number) => methodFingerprint(runFingerprint({ ...fields, seed, data: null }), 'geometric', 0.1);
-    fs.mkdirSync(checkpoint, { recursive: true });
-    fs.writeFileSync(path.join(checkpoint, 'stale.bin'), 'from another run');
-    markCheckpoint(checkpoint, run(0));
-    expect(fs.readdirSync(checkpoint)).toEqual(['fingerprint.json']);
+    // An interrupted fit: it writes its checkpoint after the batch in progress, stamped with run(0).
+    const interrupt = new AbortController();
+    interrupt.abort();
+    const model = mlp({ inputDim: 1, hidden: [4], parameterization: 'geometric', seed: 0 });
+    const train = { x: Float32Array.from([0, 1, 2, 3]), y: Float32Array.from([1, 0, 1, 0]), numExamples: 4, numFeatures: 1, numTargets: 1 };
+    const history = await fit(model, { train }, { epochs: 2, batchSize: 2, loss: 'mse', optimizer: { name: 'adam', learningRate: 0.1 }, fingerprint: run(0), checkpointDir: checkpoint, signal: interrupt.signal, handleSigint: false });
+    model.dispose();
+    expect(history.stopReason).toBe('interrupted');
+    expect(checkpointFingerprint(checkpoint)).toEqual(run(0));
     expect(() => assertCheckpointMatches(checkpoint, run(0))).not.toThrow();
     expect(() => assertCheckpointMatches(checkpoint, run(1))).toThrow(`checkpoint ${checkpoint} was made with other settings: seed 0 there, 1 now. To start over: delete ${checkpoint} or drop --resume`);
-    fs.rmSync(path.join(checkpoint, 'fingerprint.json'));
+    // A checkpoint of a geoparam without fingerprints, or none at all.
+    const stateFile = path.join(checkpoint, 'training.json');
+    const { fingerprint: _dropped, ...unstamped } = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(stateFile, JSON.stringify(unstamped));
     expect(() => assertCheckpointMatches(checkpoint, run(0))).toThrow(/has no valid fingerprint/);
+    expect(() => assertCheckpointMatches(path.join(dir, 'absent'), run(0))).toThrow(/has no valid fingerprint/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

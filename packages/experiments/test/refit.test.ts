@@ -4,11 +4,12 @@ import { InvalidArgumentError, useBackend } from '@geoparam/core';
 import { loadBanana, type Dataset } from '@geoparam/datasets';
 import { sharedData } from '@geoparam/test-utils';
 import { recorded } from './recorded-dataset';
-import { evaluate, fit, type History } from '@geoparam/trainer';
+import { Callback, evaluate, fit, type History } from '@geoparam/trainer';
 import {
   NoBestEpochError,
   STABILITY_LEARNING_RATE,
   bananaTrainSpec,
+  buildStudyModel,
   levyDraws,
   levyTrainSpec,
   paperLearningRate,
@@ -70,16 +71,16 @@ describe('Banana under --protocol refit', () => {
   });
 
   it('refuses to refit a run whose validation score was never finite: it has no best epoch', async () => {
-    // NaN weights: the first step's loss is not finite, fit stops before any epoch ends.
-    const buildModel: StudyTrainSpec['buildModel'] = (method, seed) => {
-      const model = spec.buildModel(method, seed);
-      const weights = model.getWeights();
-      const nan = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, tf.fill(w.shape, Number.NaN)]));
-      model.setWeights(nan);
-      tf.dispose([...Object.values(weights), ...Object.values(nan)]);
-      return model;
-    };
-    await expect(trainMethodRuns({ ...spec, buildModel }, { method: 'standard', learningRate: 0.01, dataSeed: 0, seeds: [0] })).rejects.toThrow(NoBestEpochError);
+    // NaN weights from the start: the first step's loss is not finite, fit stops before any epoch ends.
+    class PoisonWeights extends Callback {
+      override onTrainBegin(): void {
+        const weights = this.context.model.getWeights();
+        const nan = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, tf.fill(w.shape, Number.NaN)]));
+        this.context.model.setWeights(nan);
+        tf.dispose([...Object.values(weights), ...Object.values(nan)]);
+      }
+    }
+    await expect(trainMethodRuns(spec, { method: 'standard', learningRate: 0.01, dataSeed: 0, seeds: [0], showcase: { seed: 0, callbacks: [new PoisonWeights()] } })).rejects.toThrow(NoBestEpochError);
   });
 
   it("refits each run from its own initialization for exactly its validation run's best epochs, with the same LR drops", async () => {
@@ -89,7 +90,7 @@ describe('Banana under --protocol refit', () => {
     let dropped = 0;
     for (const [k, seed] of [0, 1, 2].entries()) {
       // The validation run on its own, with fit: what it records for its refit.
-      const model = spec.buildModel(method, seed);
+      const model = buildStudyModel(spec.network, method, seed);
       const schedule = plateauSchedule(spec.schedule);
       const history: History = await fit(model, { train: spec.train, validation: spec.validation }, { ...spec.fit, seed, optimizer: { name: 'adam', learningRate }, monitor: spec.schedule.monitor, callbacks: schedule.callbacks });
       model.dispose();
@@ -105,7 +106,7 @@ describe('Banana under --protocol refit', () => {
         expect(out.showcase!.trajectory).toHaveLength(budget.epochs + 1);
       }
       // The refit on its own, with fit, from the same initialization and batch order: the same model (float32 rounding).
-      const refit = spec.buildModel(method, seed);
+      const refit = buildStudyModel(spec.network, method, seed);
       await fit(refit, { train: spec.refit!.train }, { ...spec.fit, epochs: budget.epochs, seed, optimizer: { name: 'adam', learningRate }, callbacks: refitCallbacks(budget, spec.schedule.factor) });
       const accuracy = (await evaluate(refit, spec.test, { metrics: ['accuracy'] }))['accuracy']!;
       refit.dispose();

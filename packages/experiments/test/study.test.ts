@@ -7,6 +7,7 @@ import { CabTracker, EarlyStopping, ReduceLROnPlateau, evaluate, fit } from '@ge
 import {
   MLP_METHODS,
   STABILITY_LEARNING_RATE,
+  buildStudyModel,
   levyDraws,
   levyTrainSpec,
   paperLearningRate,
@@ -25,7 +26,7 @@ function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): numb
 
 /** One seed trained with `fit` on its own, as the study did before it stacked every run of a method. */
 async function alone(spec: StudyTrainSpec, method: (typeof MLP_METHODS)[number], seed: number) {
-  const model = spec.buildModel(method, seed);
+  const model = buildStudyModel(spec.network, method, seed);
   const tracker = new CabTracker({ every: 'epoch' });
   const s = spec.schedule;
   const history = await fit(model, { train: spec.train, ...(spec.validation ? { validation: spec.validation } : {}) }, {
@@ -42,7 +43,7 @@ async function alone(spec: StudyTrainSpec, method: (typeof MLP_METHODS)[number],
 
 /** The stability run on its own: `steps` full-batch steps at lr 0.1, every step's boundaries recorded. */
 async function stabilityAlone(spec: StudyTrainSpec, method: (typeof MLP_METHODS)[number], steps: number) {
-  const model = spec.buildModel(method, 0);
+  const model = buildStudyModel(spec.network, method, 0);
   const tracker = new CabTracker({ every: 'step', maxRecords: steps, stabilityOnly: true });
   await fit(model, { train: spec.train }, { ...spec.fit, seed: 0, epochs: steps, optimizer: { name: 'adam', learningRate: STABILITY_LEARNING_RATE }, callbacks: [tracker] });
   model.dispose();

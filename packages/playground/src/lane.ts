@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { snapshotOf, snapshotStability, type BoundarySnapshot } from '@geoparam/cab';
 import { batches, type Batch } from '@geoparam/datasets';
-import { mlp, type Model } from '@geoparam/models';
+import { buildStudyModel, studyOptimizer } from '@geoparam/experiments';
+import type { Model } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { PendingLosses, createOptimizer, disposeOptimizer, evaluate, getLoss, trainingStep, type LossFn } from '@geoparam/trainer';
 import type { Task } from './tasks';
 
 export interface LaneOptions {
   learningRate: number;
+  /** Hidden units (the task's network has the paper's). */
   units: number;
   seed: number;
-  /** Examples per step; `full` (default) uses the whole training set every step. */
+  /** Examples per step; `full` uses the whole training set every step. Default: the task's. */
   batchSize?: number | 'full';
 }
 
@@ -23,6 +25,7 @@ export const TRAIL_LENGTH = 80;
  */
 export class Lane {
   readonly model: Model;
+  readonly learningRate: number;
   private readonly optimizer: tf.Optimizer;
   private readonly lossFn: LossFn;
   private readonly pending = new PendingLosses();
@@ -66,10 +69,11 @@ export class Lane {
     task: Task,
     options: LaneOptions,
   ) {
-    this.model = mlp({ inputDim: task.inputDim, hidden: [options.units], head: task.head, parameterization: method, seed: options.seed });
-    this.optimizer = createOptimizer({ name: 'adam', learningRate: options.learningRate });
+    this.model = buildStudyModel({ ...task.network, hidden: [options.units] }, method, options.seed);
+    this.learningRate = options.learningRate;
+    this.optimizer = createOptimizer(studyOptimizer(options.learningRate));
     this.lossFn = getLoss(task.loss);
-    this.batchSize = options.batchSize ?? 'full';
+    this.batchSize = options.batchSize ?? task.batchSize;
     this.seed = options.seed;
     this.setTask(task);
   }
@@ -106,7 +110,7 @@ export class Lane {
   }
 
   /**
-   * One Adam step (`fit`'s step), then the boundary's move: the paper's per-step stability
+   * One step of the studies' optimizer (`fit`'s step), then the boundary's move: the paper's per-step stability
    * metrics. The loss is read asynchronously, as `fit` reads it; every step, since the lane plots it.
    */
   async step(): Promise<void> {
@@ -145,7 +149,7 @@ export class Lane {
 
   /** Model output (after the head) at `points` (`[n, inputDim]`, row-major), read without stalling the page. */
   async predict(points: Float32Array): Promise<Float32Array> {
-    const out = tf.tidy(() => this.model.predict(tf.tensor2d(points, [points.length / this.task.inputDim, this.task.inputDim])));
+    const out = tf.tidy(() => this.model.predict(tf.tensor2d(points, [points.length / this.task.network.inputDim, this.task.network.inputDim])));
     try {
       return (await out.data()) as Float32Array;
     } finally {

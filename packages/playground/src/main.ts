@@ -5,11 +5,12 @@ import '@geoparam/backend-wasm/register';
 import '@geoparam/backend-webgl/register';
 import '@geoparam/backend-webgpu/register';
 import '@geoparam/backend-cpu/register';
+import { MLP_METHODS, describeSample, formatNumber, paperLearningRate } from '@geoparam/experiments';
 import { resolveParameterizationName, type ParameterizationName } from '@geoparam/parameterizations';
 import { bakeLayersModel, toLayersModel } from '@geoparam/layers';
 import { createChart, type SeriesChart } from './charts';
 import { Lane } from './lane';
-import { PLAYGROUND_METHODS, color, label } from './methods';
+import { color, label } from './methods';
 import { mountPerturbationPanel } from './perturbation-panel';
 import { TASK_NAMES, bananaTask, drawnTask, fetchBananaText, levyTask, starterPoints, type DrawnPoint, type Task, type TaskName } from './tasks';
 import { curveInputs, drawClassification, drawRegression, frameFor, gridInputs } from './views';
@@ -41,6 +42,8 @@ export interface PlaygroundState {
   lanes: {
     method: string;
     label: string;
+    /** Adam's learning rate: the page's, or the paper's for the method when the page names none. */
+    learningRate: number;
     steps: number;
     initialLoss: number | null;
     loss: number | null;
@@ -164,11 +167,13 @@ async function reset(): Promise<void> {
     $('#paint').hidden = taskName !== 'draw';
     const methods = selectedMethods();
     if (methods.length === 0) throw new RangeError('pick at least one method');
-    const batchSize = $<HTMLInputElement>('#batch').value.trim() === '' ? 'full' : Math.round(positiveNumber('#batch', 1));
-    const options = { learningRate: positiveNumber('#lr', 0.01), units: Math.round(positiveNumber('#units', task.defaultUnits)), seed, batchSize } as const;
+    const batch = $<HTMLInputElement>('#batch').value.trim() === '' ? {} : { batchSize: Math.round(positiveNumber('#batch', 1)) };
+    // Left empty, each method trains at the paper's learning rate for it (GmP 0.1, the others 0.01).
+    const learningRate = $<HTMLInputElement>('#lr').value.trim() === '' ? null : positiveNumber('#lr', 1);
+    const options = { units: Math.round(positiveNumber('#units', task.network.hidden[0]!)), seed, ...batch };
     const created: Lane[] = [];
     try {
-      for (const method of methods) created.push(await Lane.create(method, task!, options));
+      for (const method of methods) created.push(await Lane.create(method, task!, { ...options, learningRate: learningRate ?? paperLearningRate(method) }));
     } catch (error) {
       created.forEach((lane) => lane.dispose());
       throw error;
@@ -197,7 +202,7 @@ function buildLaneViews(): void {
     title.style.color = color(lane.method);
     const canvas = document.createElement('canvas');
     canvas.width = LANE_WIDTH;
-    canvas.height = task!.inputDim === 1 ? 300 : LANE_WIDTH;
+    canvas.height = task!.network.inputDim === 1 ? 300 : LANE_WIDTH;
     canvas.addEventListener('click', (event) => addPoint(canvas, event));
     const metrics = document.createElement('div');
     metrics.className = 'metrics';
@@ -220,7 +225,7 @@ function buildLaneViews(): void {
 async function exportLane(lane: Lane): Promise<void> {
   if (!task) return;
   const file = `geoparam-${task.name}-${label(lane.method)}`;
-  const inputs = task.inputDim === 1 ? [[-8], [-2.5], [0], [3], [9]] : [[-1, -1], [0, 0.5], [1, -0.25], [2, 1]];
+  const inputs = task.network.inputDim === 1 ? [[-8], [-2.5], [0], [3], [9]] : [[-1, -1], [0, 0.5], [1, -0.25], [2, 1]];
   // Conversion reads the device asynchronously: no training step may change the weights between
   // the predictions and the copy, so training holds until the copy is made.
   exporting++;
@@ -327,14 +332,14 @@ async function render(): Promise<void> {
   const shown = task;
   if (!shown) return;
   const drawnLanes = lanes;
-  const inputs = shown.inputDim === 1 ? curveInputs(shown) : gridInputs(shown, GRID);
+  const inputs = shown.network.inputDim === 1 ? curveInputs(shown) : gridInputs(shown, GRID);
   const outputs = await Promise.all(drawnLanes.map((lane) => lane.predict(inputs)));
   if (lanes !== drawnLanes || task !== shown) return;
   drawnLanes.forEach((lane, i) => {
     // Lanes being set up have no views yet.
     const view = laneCanvases.get(lane);
     if (!view) return;
-    if (shown.inputDim === 1) drawRegression(view.canvas, shown, lane, inputs, outputs[i]!, color(lane.method));
+    if (shown.network.inputDim === 1) drawRegression(view.canvas, shown, lane, inputs, outputs[i]!, color(lane.method));
     else drawClassification(view.canvas, shown, lane, GRID, outputs[i]!, color(lane.method));
     const last = lane.testMetric[lane.testMetric.length - 1];
     view.metrics.textContent = [
@@ -347,8 +352,7 @@ async function render(): Promise<void> {
 }
 
 function fmt(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) return '–';
-  return Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : value.toFixed(4);
+  return value === undefined || Number.isNaN(value) ? '–' : formatNumber(value);
 }
 
 function publish(): void {
@@ -357,6 +361,7 @@ function publish(): void {
   state.lanes = lanes.map((lane) => ({
     method: lane.method,
     label: label(lane.method),
+    learningRate: lane.learningRate,
     steps: lane.steps,
     initialLoss: lane.loss[0] ?? null,
     loss: lane.loss[lane.loss.length - 1] ?? null,
@@ -389,8 +394,8 @@ const recentFrames: number[] = [];
 function recordFrame(ms: number): void {
   recentFrames.push(ms);
   if (recentFrames.length > 240) recentFrames.shift();
-  const sorted = [...recentFrames].sort((a, b) => a - b);
-  state.frameMs = { median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
+  const { median, max } = describeSample(recentFrames);
+  state.frameMs = { median, max };
 }
 
 async function frame(): Promise<void> {
@@ -438,7 +443,7 @@ function wireControls(): void {
   });
 }
 
-/** URL parameters preset the controls: ?task=levy&methods=SP,GmP&lr=0.01&units=100&batch=128&seed=0&backend=wasm&steps=300&autostart=1 */
+/** URL parameters preset the controls (lr: one rate for every method): ?task=levy&methods=SP,GmP&lr=0.01&units=100&batch=128&seed=0&backend=wasm&steps=300&autostart=1 */
 function applyUrlParameters(): void {
   const taskName = params.get('task');
   if (taskName) {
@@ -448,8 +453,8 @@ function applyUrlParameters(): void {
   const methods = params.get('methods');
   if (methods) {
     const wanted = methods.split(',').map((name) => resolveParameterizationName(name.trim()));
-    const unsupported = wanted.filter((m) => !PLAYGROUND_METHODS.includes(m));
-    if (unsupported.length) throw new RangeError(`methods must be among ${PLAYGROUND_METHODS.join(', ')}, got ${unsupported.join(', ')}`);
+    const unsupported = wanted.filter((m) => !(MLP_METHODS as readonly string[]).includes(m));
+    if (unsupported.length) throw new RangeError(`methods must be among ${MLP_METHODS.join(', ')}, got ${unsupported.join(', ')}`);
     document.querySelectorAll<HTMLInputElement>('input[name=method]').forEach((box) => (box.checked = wanted.includes(box.value as ParameterizationName)));
   }
   for (const key of ['lr', 'units', 'seed', 'batch'] as const) {
@@ -480,7 +485,20 @@ function offerWebGPU(): void {
   $<HTMLSelectElement>('#backend').append(option);
 }
 
+/** A box per method of the paper's MLP experiments, all ticked. */
+function offerMethods(): void {
+  const boxes = MLP_METHODS.map((method) => {
+    const box = document.createElement('label');
+    const input = document.createElement('input');
+    Object.assign(input, { type: 'checkbox', name: 'method', value: method, checked: true });
+    box.append(input, ` ${label(method)}`);
+    return box;
+  });
+  $('#methods').append(...boxes);
+}
+
 async function main(): Promise<void> {
+  offerMethods();
   offerWebGPU();
   wireControls();
   try {

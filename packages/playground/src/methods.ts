@@ -1,6 +1,4 @@
-import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
-
-export const PLAYGROUND_METHODS: ParameterizationName[] = ['standard', 'weightNorm', 'batchNorm', 'geometric'];
+import { methodLabel } from '@geoparam/parameterizations';
 
 export const METHOD_COLOR: Record<string, string> = { standard: '#d62728', weightNorm: '#ff7f0e', batchNorm: '#9467bd', geometric: '#1f77b4' };
 

@@ -1,5 +1,5 @@
-import { BANANA, bananaExperiment, levy, levyFunction, parseBanana, type Dataset } from '@geoparam/datasets';
-import type { Head } from '@geoparam/models';
+import { BANANA_DEFAULTS, BANANA_NETWORK, LEVY_DEFAULTS, bananaTrainSpec, levyDraws, levyTrainSpec, type StudyNetwork, type StudyTrainSpec } from '@geoparam/experiments';
+import { BANANA, levyFunction, parseBanana, type Dataset } from '@geoparam/datasets';
 import type { LossName, MetricName } from '@geoparam/trainer';
 
 export type TaskName = 'levy' | 'banana' | 'draw';
@@ -8,33 +8,35 @@ export const TASK_NAMES: TaskName[] = ['levy', 'banana', 'draw'];
 /** What a lane needs to train on a task and to draw it. */
 export interface Task {
   name: TaskName;
-  inputDim: 1 | 2;
   train: Dataset;
   test: Dataset;
-  head: Head;
+  /** The paper's network for the task (`units` replaces its hidden width). */
+  network: StudyNetwork;
   loss: LossName;
   metric: MetricName;
+  /** The paper's examples per step, used when the page names none. */
+  batchSize: number | 'full';
   /** Plot window: x (and, in 2-D, the second feature) ranges. */
   domain: { x: [number, number]; y: [number, number] };
-  defaultUnits: number;
   /** 1-D only: the noise-free target, drawn under the fit. */
   truth?: (x: number) => number;
 }
 
+/** A task from a paper protocol's training spec: its data, network, loss, metric and batch size. */
+function fromSpec(name: TaskName, spec: StudyTrainSpec, view: Pick<Task, 'domain' | 'truth'>): Task {
+  const loss = spec.fit.loss;
+  if (typeof loss !== 'string') throw new TypeError(`the ${name} protocol names its loss by a function; the playground shows named losses`);
+  return { name, train: spec.train, test: spec.test, network: spec.network, loss, metric: spec.testMetric, batchSize: spec.fit.batchSize ?? 'full', ...view };
+}
+
+/**
+ * Figure 2's setup (`levyTrainSpec`): the reference notebook's 50 noisy points of draw `seed`, the
+ * noise-free test grid, 100 ReLU units, MAE, full batch. The page trains on all 50 points, as the
+ * `paper` protocol does.
+ */
 export function levyTask(seed: number): Task {
-  const { train, test } = levy({ seed });
-  return {
-    name: 'levy',
-    inputDim: 1,
-    train,
-    test,
-    head: 'linear',
-    loss: 'mae',
-    metric: 'rmse',
-    domain: { x: [-10, 10], y: [-1, 11] },
-    defaultUnits: 100,
-    truth: levyFunction,
-  };
+  const [draw] = levyDraws(seed, 1, 'reference');
+  return fromSpec('levy', levyTrainSpec(draw!, { epochs: LEVY_DEFAULTS.epochs, protocol: 'paper' }), { domain: { x: [-10, 10], y: [-1, 11] }, truth: levyFunction });
 }
 
 function hex(buffer: ArrayBuffer): string {
@@ -85,20 +87,13 @@ function range(values: Float32Array, column: number, stride: number): [number, n
   return [lo - pad, hi + pad];
 }
 
+/**
+ * Figure 3's setup (`bananaTrainSpec`): the reference draw `seed` of 1000 points, 800/200 split,
+ * standardized with the training statistics; 10 ReLU units, a sigmoid output, BCE, batches of 128.
+ */
 export function bananaTask(csvText: string, seed: number): Task {
-  // 1000 points, 800/200 split, standardized with the training statistics: Figure 3's setup.
-  const { train, test } = bananaExperiment(parseBanana(csvText), { seed });
-  return {
-    name: 'banana',
-    inputDim: 2,
-    train,
-    test,
-    head: 'sigmoid',
-    loss: 'binaryCrossentropy',
-    metric: 'accuracy',
-    domain: { x: range(train.x, 0, 2), y: range(train.x, 1, 2) },
-    defaultUnits: 10,
-  };
+  const spec = bananaTrainSpec(parseBanana(csvText), seed, { epochs: BANANA_DEFAULTS.epochs, protocol: 'paper', dataDraw: 'reference' });
+  return fromSpec('banana', spec, { domain: { x: range(spec.train.x, 0, 2), y: range(spec.train.x, 1, 2) } });
 }
 
 export interface DrawnPoint {
@@ -120,7 +115,8 @@ export function drawnTask(points: DrawnPoint[]): Task {
     featureNames: ['x1', 'x2'],
     targetNames: ['class'],
   };
-  return { name: 'draw', inputDim: 2, train: data, test: data, head: 'sigmoid', loss: 'binaryCrossentropy', metric: 'accuracy', domain: DRAW_DOMAIN, defaultUnits: 10 };
+  // Classified as Banana is: its network, loss and metric; every point in each step.
+  return { name: 'draw', train: data, test: data, network: BANANA_NETWORK, loss: 'binaryCrossentropy', metric: 'accuracy', batchSize: 'full', domain: DRAW_DOMAIN };
 }
 
 /** Two interleaved clusters to start from, so the draw task trains before the first click. */

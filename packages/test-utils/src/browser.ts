@@ -1,9 +1,11 @@
 // Browser tests share one way to find chromium, to skip (with the reason) where it is missing, and
 // to serve a page bundled by esbuild on 127.0.0.1 (IndexedDB and WebGPU need an origin).
 import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
+import path from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium, or GEOPARAM_CHROMIUM. */
@@ -39,12 +41,48 @@ export interface BundledPage {
   close(): Promise<void>;
 }
 
-/** Bundles `entry` for the browser (esbuild, one IIFE) and serves it as `/page.js` beside `html` at `/`. */
+/** A page's script, and every bundled file that imports a Node built-in (empty for a page that runs). */
+export interface BrowserBundle {
+  script: string;
+  /** File (relative to the working directory) → the Node built-ins it imports, left unresolved. */
+  nodeImports: Record<string, string[]>;
+}
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+
+/**
+ * Bundles `entry` for the browser (esbuild, one IIFE, packages resolved with the `browser` export
+ * condition). Node built-ins are left out and listed by the file importing them, so a test can say
+ * which code still reaches for them (bundlers such as Vite shim them silently, failing only at run time).
+ */
+export async function bundleForBrowser(entry: string): Promise<BrowserBundle> {
+  const nodeImports: Record<string, string[]> = {};
+  const listBuiltins: Plugin = {
+    name: 'list-node-builtins',
+    setup(build) {
+      build.onResolve({ filter: /^[a-z_:/]+$/ }, async (args) => {
+        if (!NODE_BUILTINS.has(args.path) || args.pluginData === 'inner') return undefined;
+        // A package may map a built-in away for browsers (`"browser": { "util": false }`): that resolves.
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inner' });
+        if (resolved.errors.length === 0) return { path: args.path, namespace: 'disabled-for-browsers' };
+        const file = path.relative(process.cwd(), args.importer);
+        nodeImports[file] = [...new Set([...(nodeImports[file] ?? []), args.path])].sort();
+        return { path: args.path, external: true };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'disabled-for-browsers' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    },
+  };
+  const bundle = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', write: false, logLevel: 'silent', plugins: [listBuiltins] });
+  return { script: bundle.outputFiles[0]!.text, nodeImports };
+}
+
+/** Bundles `entry` for the browser (`bundleForBrowser`) and serves it as `/page.js` beside `html` at `/`; refuses an entry that imports Node built-ins. */
 export async function serveBundledPage(entry: string, html = '<!doctype html><meta charset="utf-8"><script src="/page.js"></script>'): Promise<BundledPage> {
-  const bundle = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', write: false, logLevel: 'silent' });
+  const { script, nodeImports } = await bundleForBrowser(entry);
+  if (Object.keys(nodeImports).length > 0) throw new Error(`${entry} imports Node built-ins a browser lacks: ${JSON.stringify(nodeImports)}`);
   const files: Record<string, [string, string]> = {
     '/': ['text/html', html],
-    '/page.js': ['text/javascript', bundle.outputFiles[0]!.text],
+    '/page.js': ['text/javascript', script],
   };
   const server: Server = createServer((req, res) => {
     const file = files[(req.url ?? '/').split('?')[0]!];

@@ -9,7 +9,7 @@ import { EarlyStopping, ProgressBar, ReduceLROnPlateau, StepDecay, evaluate, fit
 import { writeFigure } from '@geoparam/plot';
 import { useBackend } from '@geoparam/core';
 import { describeBackend } from '../backends';
-import { assertCheckpointMatches, checkpointFingerprint, dataIdentity, markCheckpoint, methodFingerprint, readPartial, runFingerprint } from '../experiments/fingerprints';
+import { assertCheckpointMatches, checkpointFingerprint, dataIdentity, methodFingerprint, readPartial, runFingerprint } from '../experiments/fingerprints';
 import { InterruptedError, seedRange } from '@geoparam/experiments';
 import { describeSample, formatMeanSe, pairedDifferences } from '../experiments/statistics';
 import { runManifest, writeJson } from '../experiments/manifest';
@@ -214,7 +214,8 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
       const model = buildModel(o, variant, train, seed);
       const label = resolveVariant(variant).label;
       const resumeFrom = planRun.fingerprint.hash === resumeHash ? checkpointDir : undefined;
-      if (!resumeFrom) markCheckpoint(checkpointDir, planRun.fingerprint);
+      // A fresh run starts without a checkpoint: an interrupt writes one stamped with its fingerprint (`fit`'s `fingerprint`).
+      if (!resumeFrom) fs.rmSync(checkpointDir, { recursive: true, force: true });
       const started = performance.now();
       try {
         const history = await fit(

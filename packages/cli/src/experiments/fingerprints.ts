@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readJsonFileSync, writeFileAtomicSync } from '@geoparam/core/node';
+import { readJsonFileSync } from '@geoparam/core/node';
 import { assertSameFingerprint, buildId, fingerprint, fingerprintFrom, type Fingerprint, type FingerprintValue } from '@geoparam/core';
+import type { TrainingState } from '@geoparam/trainer';
 
 /** A data set's name and the sha256 of its values: the same name with changed contents is another run. */
 export type DataIdentity = { name: string; sha256: string };
@@ -30,8 +31,6 @@ export function methodFingerprint(run: Fingerprint, method: string, learningRate
   return fingerprint({ ...run.fields, ...extra, method, learningRate });
 }
 
-const CHECKPOINT_FINGERPRINT = 'fingerprint.json';
-
 function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
@@ -40,15 +39,12 @@ function readJson(file: string): unknown {
   }
 }
 
-/** Marks a fresh checkpoint directory with the run that writes into it. */
-export function markCheckpoint(dir: string, current: Fingerprint): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-  writeFileAtomicSync(path.join(dir, CHECKPOINT_FINGERPRINT), JSON.stringify(current) + '\n');
-}
-
-/** The fingerprint a checkpoint directory was marked with; undefined when missing or unreadable. */
+/**
+ * The fingerprint `fit` stored in a checkpoint it wrote (`FitOptions.fingerprint`, kept in
+ * training.json); undefined when there is none, or it is missing or unreadable.
+ */
 export function checkpointFingerprint(dir: string): Fingerprint | undefined {
-  return fingerprintFrom(readJson(path.join(dir, CHECKPOINT_FINGERPRINT)));
+  return fingerprintFrom((readJson(path.join(dir, 'training.json')) as Partial<TrainingState> | undefined)?.fingerprint);
 }
 
 /** Refuses to resume a checkpoint written by another run (or by a geoparam without fingerprints). */

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bananaExperiment, type DataDraw, type Dataset } from '@geoparam/datasets';
-import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import type { EvaluationProtocol } from '../protocol';
 import { runStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
-import { seedRange, type SeedRun, type StudyTraining, type StudyTrainSpec } from '../study/runs';
+import { seedRange, type SeedRun, type StudyNetwork, type StudyTraining, type StudyTrainSpec } from '../study/runs';
 import type { StudyFacts } from '../study/aggregate';
 
 /** Paper numbers (Fig 3, test accuracy). */
@@ -12,6 +11,9 @@ export const BANANA_PAPER_ACCURACY: Partial<Record<ParameterizationName, number>
 
 /** `reproduce banana`'s defaults: the paper's schedule, 5 initializations, a validation split carved from the training part. */
 export const BANANA_DEFAULTS = { epochs: 5000, stabilitySteps: 100, seeds: 5, protocol: 'validation' as EvaluationProtocol };
+
+/** Figure 3's network: one hidden layer of 10 ReLU units, a sigmoid output. */
+export const BANANA_NETWORK: StudyNetwork = { inputDim: 2, hidden: [10], head: 'sigmoid' };
 
 /** The decision grid of the boundary figure: 41 × 41 points on [-3, 3]² (standardized inputs). */
 export const BANANA_GRID = { low: -3, high: 3, size: 41 };
@@ -63,7 +65,7 @@ function rows(d: Dataset): number[][] {
 
 /**
  * How draw `dataSeed` trains under Figure 3's protocol: 1000 of the banana points, 80/20 split,
- * standardized on the training part; 10 ReLU units and a sigmoid output, BCE, Adam, batch 128, up
+ * standardized on the training part; `BANANA_NETWORK`, BCE, Adam, batch 128, up
  * to `epochs`, reduce-LR ×0.1 (patience 50) and early stopping (patience 100) on validation
  * accuracy. `paper` validates on the test split, as the reference does (optimistic); `validation`
  * on 20% of the training split, held out; `refit` does as `validation`, then retrains on the whole
@@ -75,7 +77,7 @@ export function bananaTrainSpec(full: Dataset, dataSeed: number, options: { epoc
   // The same points and 80/20 split, uncarved: what a refit trains on.
   const whole = options.protocol === 'refit' ? bananaExperiment(full, draw) : undefined;
   return {
-    buildModel: (method, seed) => mlp({ inputDim: 2, hidden: [10], head: 'sigmoid', parameterization: method, seed }),
+    network: BANANA_NETWORK,
     train: split.train,
     validation: options.protocol === 'paper' ? split.test : split.validation!,
     test: whole ? whole.test : split.test,

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { carveValidation, levy, levyFunction, type DataDraw, type Dataset } from '@geoparam/datasets';
-import { mlp } from '@geoparam/models';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { InvalidArgumentError } from '@geoparam/core';
 import type { EvaluationProtocol, Protocol } from '../protocol';
 import { runStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
-import { seedRange, type SeedRun, type StudyTraining, type StudyTrainSpec } from '../study/runs';
+import { seedRange, type SeedRun, type StudyNetwork, type StudyTraining, type StudyTrainSpec } from '../study/runs';
 import type { StudyFacts } from '../study/aggregate';
 
 /** Paper numbers (Fig 2, test RMSE). */
@@ -57,6 +56,9 @@ export interface LevyResult {
   training: StudyTraining;
 }
 
+/** Figure 2's network: one hidden layer of 100 ReLU units, a linear output. */
+export const LEVY_NETWORK: StudyNetwork = { inputDim: 1, hidden: [100], head: 'linear' };
+
 /** One data draw's Levy points: 50 noisy training points and the noise-free test grid. */
 export interface LevyDraw {
   /** numpy's seed of the draw (`reference`) or the SeedStream's (`own`). */
@@ -75,7 +77,7 @@ function columns(d: Dataset) {
 }
 
 /**
- * How one draw trains under Figure 2's protocol: one hidden layer of 100 ReLU units, Adam, MAE,
+ * How one draw trains under Figure 2's protocol: `LEVY_NETWORK`, Adam, MAE,
  * full batch, up to `epochs`, reduce-LR ×0.1 after 500 flat epochs, early stopping after 1000
  * (best weights restored). `paper` watches the training loss, as the reference does; `validation`
  * watches 20% of the 50 training points, held out.
@@ -85,7 +87,7 @@ export function levyTrainSpec(draw: LevyDraw, options: { epochs: number; protoco
   if (options.protocol === 'refit') throw new InvalidArgumentError('protocol', options.protocol, 'validation or paper (refit is for Banana and Table 1)');
   const split = options.protocol === 'validation' ? carveValidation(draw.data.train, { validationFraction: 0.2, seed: draw.dataSeed }) : { train: draw.data.train };
   return {
-    buildModel: (method, seed) => mlp({ inputDim: 1, hidden: [100], parameterization: method, seed }),
+    network: LEVY_NETWORK,
     ...split,
     test: draw.data.test,
     fit: { epochs: options.epochs, batchSize: 'full', loss: 'mae', metrics: ['rmse'] },

@@ -1,15 +1,35 @@
 import type { Dataset } from '@geoparam/datasets';
-import type { Model } from '@geoparam/models';
+import { mlp, type Head, type Model } from '@geoparam/models';
 import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
 import { GeoparamError } from '@geoparam/core';
-import { CabTracker, evaluate, fitStacked, type CabRecord, type CallbackLike, type FitOptions, type History, type StackedMember } from '@geoparam/trainer';
+import { CabTracker, evaluate, fitStacked, type CabRecord, type CallbackLike, type FitOptions, type History, type OptimizerSpec, type StackedMember } from '@geoparam/trainer';
 import { InterruptedError } from '../errors';
 import { StopAfter, plateauSchedule, refitBudget, refitCallbacks, sealTestSplit, type PlateauSchedule } from '../protocol';
 
+/** A study's network as data: an MLP's input width, hidden widths and output head (the method and seed come with each run). */
+export interface StudyNetwork {
+  /** Input features. */
+  readonly inputDim: number;
+  /** Units per hidden ReLU layer. */
+  readonly hidden: readonly number[];
+  /** The output: linear (regression) or sigmoid (binary classification). */
+  readonly head: Head;
+}
+
+/** A fresh model of `network` whose hidden layers use `method`, initialized from `seed` (the output layer stays plain, as in the paper). */
+export function buildStudyModel(network: StudyNetwork, method: ParameterizationName, seed: number): Model {
+  return mlp({ inputDim: network.inputDim, hidden: [...network.hidden], head: network.head, parameterization: method, seed });
+}
+
+/** The optimizer of every study run (Figures 2 and 3 train with Adam). */
+export function studyOptimizer(learningRate: number): Extract<OptimizerSpec, { name: 'adam' }> {
+  return { name: 'adam', learningRate };
+}
+
 /** How every run of one method on one data draw trains: the model, the data parts, the schedule. */
 export interface StudyTrainSpec {
-  /** A fresh model of the method, initialized from `seed`. */
-  buildModel(method: ParameterizationName, seed: number): Model;
+  /** The network every run trains (`buildStudyModel`). */
+  network: StudyNetwork;
   /** What every run trains on. */
   train: Dataset;
   /** What the schedule watches when it watches `val_*`; absent when it watches the training loss. */
@@ -180,7 +200,7 @@ async function fitMembers(spec: StudyTrainSpec, members: StackedMember[], option
     ...(spec.fit.batchSize !== undefined ? { batchSize: spec.fit.batchSize } : {}),
     loss: spec.fit.loss,
     ...(spec.fit.metrics ? { metrics: spec.fit.metrics } : {}),
-    optimizer: { name: 'adam', learningRate: options.learningRate },
+    optimizer: studyOptimizer(options.learningRate),
     monitor: options.monitor,
     ...(spec.signal ? { signal: spec.signal } : {}),
   });
@@ -229,13 +249,13 @@ export async function trainMethodRuns(spec: StudyTrainSpec, request: MethodRunsR
   try {
     const schedules = seeds.map(() => plateauSchedule(spec.schedule));
     const members: StackedMember[] = seeds.map((seed, k) => {
-      const model = spec.buildModel(method, seed);
+      const model = buildStudyModel(spec.network, method, seed);
       models.push(model);
       const budget = epochs > spec.fit.epochs ? [new StopAfter({ epochs: spec.fit.epochs })] : [];
       return { model, train: spec.train, ...validation, seed, learningRate, callbacks: [...schedules[k]!.callbacks, ...budget, ...showcaseCallbacks(seed, !spec.refit)] };
     });
     if (stability) {
-      const model = spec.buildModel(method, stability.seed);
+      const model = buildStudyModel(spec.network, method, stability.seed);
       models.push(model);
       // Validation only adds logs here (no callback watches them); members of a stack all have it or none.
       members.push({ model, train: spec.train, ...validation, seed: stability.seed, learningRate: stability.learningRate, callbacks: [stabilityTracker, new StopAfter({ steps: stability.steps })] });
@@ -255,7 +275,7 @@ export async function trainMethodRuns(spec: StudyTrainSpec, request: MethodRunsR
         return { epochs: histories[k]!.epoch.length, stopReason: histories[k]!.stopReason, bestEpoch: budget.epochs, lrDrops: budget.lrDrops };
       });
       reported = seeds.map((seed) => {
-        const model = spec.buildModel(method, seed);
+        const model = buildStudyModel(spec.network, method, seed);
         models.push(model);
         return model;
       });
