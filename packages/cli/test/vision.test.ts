@@ -132,7 +132,7 @@ describe('geoparam reproduce vgg6 / resnet', () => {
     const tornDir = copy((d) => fs.writeFileSync(path.join(d, 'checkpoint', 'training.json'), '{"format": "geoparam-tr'));
     const torn = await run([...args, '--resume', '--out', tornDir]);
     expect(torn.code).toBe(4);
-    expect(torn.err).toMatch(/checkpoint\/training\.json: cannot be read as JSON/);
+    expect(torn.err).toMatch(/checkpoint\/training\.json is not valid JSON.*delete .*checkpoint or drop --resume/);
     const badPartialDir = copy((d) => fs.writeFileSync(path.join(d, 'partial.json'), '{"fingerprint": '));
     const badPartial = await run([...args, '--resume', '--out', badPartialDir]);
     expect(badPartial.code).toBe(4);

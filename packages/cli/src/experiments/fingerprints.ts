@@ -31,20 +31,14 @@ export function methodFingerprint(run: Fingerprint, method: string, learningRate
   return fingerprint({ ...run.fields, ...extra, method, learningRate });
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The fingerprint `fit` stored in a checkpoint it wrote (`FitOptions.fingerprint`, kept in
- * training.json); undefined when there is none, or it is missing or unreadable.
+ * training.json); undefined when there is no checkpoint or it carries none. A torn training.json
+ * is a `CorruptFileError` naming it: unreadable is not the same as made by another run.
  */
 export function checkpointFingerprint(dir: string): Fingerprint | undefined {
-  return fingerprintFrom((readJson(path.join(dir, 'training.json')) as Partial<TrainingState> | undefined)?.fingerprint);
+  const state = readJsonFileSync(path.join(dir, 'training.json'), `delete ${dir} or drop --resume`) as Partial<TrainingState> | undefined;
+  return fingerprintFrom(state?.fingerprint);
 }
 
 /** Refuses to resume a checkpoint written by another run (or by a geoparam without fingerprints). */
