@@ -1,13 +1,15 @@
 // The browser entry (export condition `browser`): training without Node's terminal and files —
-// no ProgressBar, CSV/JSON loggers or ModelCheckpoint, which write to stderr and disk.
-export { fit, type FitData, type FitOptions } from './fit';
+// no ProgressBar, CSV/JSON loggers or ModelCheckpoint, which write to stderr and disk, and a `fit`
+// that refuses checkpoint directories (`NoFileSystemError`).
+export { fit } from './fit-browser';
+export { type FitData, type FitOptions } from './fit';
 export { fitStacked, type StackedMember, type StackedFitOptions } from './stacked/fit-stacked';
 export { evaluate, NonFiniteEvaluationError, type EvaluateOptions } from './evaluate';
 export { Callback, toCallbacks, type CallbackHooks, type CallbackLike, type CallbackState, type TrainingContext, type TrainingParams } from './callback';
 export { type History, type Logs, type StopReason } from './history';
 export { Monitor, type MonitorMode } from './monitor';
 export { metricDirection, registerMetricDirection, type MetricDirection } from './metric-directions';
-export { UnknownMonitorKeyError, UnsizedDataError } from './errors';
+export { NoFileSystemError, UnknownMonitorKeyError, UnsizedDataError } from './errors';
 export { isTensorData, isTfDataset, type DataInput, type TensorData, type TfDatasetLike } from './inputs';
 export { DEFAULT_READ_EVERY, PendingLosses, type ReadLosses } from './loop/pending-losses';
 export { trainingStep } from './loop/step';

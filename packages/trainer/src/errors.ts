@@ -20,3 +20,16 @@ export class UnsizedDataError extends GeoparamError {
     super('UNSIZED_DATA', `${argument} is a tf.data dataset, whose size is unknown, so ${request} does not apply; use a Dataset, a BatchSource or { x, y } tensors instead`);
   }
 }
+
+/** An option that needs a file system (`checkpointDir`, `resumeFrom`) given to the browser entry's `fit`. */
+export class NoFileSystemError extends GeoparamError {
+  constructor(
+    readonly option: string,
+    readonly value: string,
+  ) {
+    super(
+      'NO_FILE_SYSTEM',
+      `${option} ${JSON.stringify(value)} names a directory, and this is @geoparam/trainer's browser entry, which has no file system: checkpoints are written and resumed in Node only; drop ${option} (a page stops a run with options.signal)`,
+    );
+  }
+}

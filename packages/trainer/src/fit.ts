@@ -3,7 +3,7 @@ import { assertPositiveInteger, toBackendMemoryError, type Fingerprint } from '@
 import { assertModelFitsData, type Model } from '@geoparam/models';
 import { recalibrateStatistics } from '@geoparam/parameterizations';
 import { toCallbacks, trainingParams, type CallbackLike } from './callback';
-import { restoreTrainingState, saveTrainingState, } from './checkpoint';
+import { readTrainingState, writeTrainingState, type TrainingStateStore } from './checkpoint/state';
 import { UnsizedDataError } from './errors';
 import { evaluateInput } from './evaluate';
 import { yieldToEventLoop, type History, type Logs } from './history';
@@ -61,9 +61,12 @@ export interface FitOptions {
    * `steps`, message) with its best weights restored.
    */
   readEvery?: number;
-  /** On SIGINT (Ctrl-C) or `signal` abort: write a checkpoint here after the current batch, then stop. */
+  /**
+   * On SIGINT (Ctrl-C) or `signal` abort: write a checkpoint to this directory after the current
+   * batch, then stop. Node only: a browser has no file system, and `fit` there refuses it.
+   */
   checkpointDir?: string;
-  /** Continue a run from a checkpoint written by an interrupt. */
+  /** Continue a run from a checkpoint written by an interrupt (a `checkpointDir`). Node only, as `checkpointDir`. */
   resumeFrom?: string;
   /**
    * What makes this run's result what it is (seed, data hash, backend, ...): stored in the
@@ -96,14 +99,23 @@ async function* recalibrationInputs(train: ResolvedInput, order: BatchOrder, cou
   }
 }
 
+/** The options naming a checkpoint. */
+export type CheckpointOption = 'checkpointDir' | 'resumeFrom';
+
 /**
- * Trains `model` on `data` (Keras' `fit`): one optimizer step per batch, validation at the end of
- * every epoch, callbacks around each. A non-finite loss stops training and restores the best
- * weights seen; an interrupt writes a checkpoint that `resumeFrom` continues. The loop never
- * reads the device synchronously (see `readEvery`).
+ * Opens the store a checkpoint option names (the Node entry: a directory); throws a typed error
+ * naming the option where there is none (the browser entry).
  */
-export async function fit(model: Model, data: FitData, options: FitOptions): Promise<History> {
+export type OpenTrainingStateStore = (location: string, option: CheckpointOption) => TrainingStateStore;
+
+/**
+ * `fit`, with its checkpoints in the stores `openStore` gives (opened before any work). Each entry
+ * point exports `fit` over its own stores, so a browser bundle carries no file system code.
+ */
+export async function fitWith(openStore: OpenTrainingStateStore, model: Model, data: FitData, options: FitOptions): Promise<History> {
   validateOptions(options);
+  const checkpointStore = options.checkpointDir ? openStore(options.checkpointDir, 'checkpointDir') : undefined;
+  const resumeStore = options.resumeFrom ? openStore(options.resumeFrom, 'resumeFrom') : undefined;
   const readEvery = checkReadEvery(options.readEvery);
   const lossFn = getLoss(options.loss);
   const metricNames = options.metrics ?? [];
@@ -139,8 +151,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
 
   try {
     let skipBatches = 0;
-    if (options.resumeFrom) {
-      const restored = await restoreTrainingState(options.resumeFrom, model, optimizer, callbacks, options.fingerprint);
+    if (resumeStore) {
+      const restored = await readTrainingState(resumeStore, model, optimizer, callbacks, options.fingerprint);
       if (restored.state.batchInEpoch > 0 && train.kind === 'stream') {
         tf.dispose(Object.values(restored.bestWeights ?? {}));
         throw new UnsizedDataError('data.train', 'resuming in the middle of an epoch');
@@ -186,8 +198,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
         if (interrupts.requested) {
           await readPending();
           if (run.stoppedBy('nonFinite')) break;
-          if (options.checkpointDir) {
-            await saveTrainingState(options.checkpointDir, {
+          if (checkpointStore) {
+            await writeTrainingState(checkpointStore, {
               model,
               optimizer,
               callbacks,
@@ -197,8 +209,8 @@ export async function fit(model: Model, data: FitData, options: FitOptions): Pro
             });
           }
           run.interrupt(
-            options.checkpointDir
-              ? `interrupted at epoch ${run.epoch + 1}, step ${run.steps}; checkpoint written to ${options.checkpointDir}`
+            checkpointStore
+              ? `interrupted at epoch ${run.epoch + 1}, step ${run.steps}; checkpoint written to ${checkpointStore.location}`
               : `interrupted at epoch ${run.epoch + 1}, step ${run.steps}`,
           );
           break;

@@ -1,13 +1,31 @@
+// A training checkpoint's contents (serialization, integrity and fingerprint checks), written to
+// and read from a `TrainingStateStore`. Browser-safe: where the files live is the store's business
+// (a directory in Node, `./directory`).
 import * as tf from '@tensorflow/tfjs-core';
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { assertSameFingerprint, fingerprintFrom, sha256Hex, type Fingerprint } from '@geoparam/core';
-import { CheckpointError, packTensors, readSavedModel, saveModel, unpackTensors, type Model, type WeightEntry } from '@geoparam/models';
-import { writeFileAtomic } from '@geoparam/core/node';
-import type { Callback } from './callback';
-import type { History } from './history';
+import { CheckpointError, packTensors, readSavedModel, saveModel, unpackTensors, type Model, type ModelTarget, type WeightEntry } from '@geoparam/models';
+import type { Callback } from '../callback';
+import type { History } from '../history';
 
 export const TRAINING_STATE_FORMAT = 'geoparam-training-state';
+
+/**
+ * Where a checkpoint's files live: `training.json`, the tensor files it names, and the model
+ * (saved through `@geoparam/models`' `saveModel`). A store names things for messages and writes
+ * each file whole or not at all; the checks on what it reads back are done here.
+ */
+export interface TrainingStateStore {
+  /** The checkpoint as a user names it (its directory), for messages. */
+  readonly location: string;
+  /** A file of the checkpoint as a user would find it, for messages. */
+  describe(name: string): string;
+  /** Replaces file `name` atomically: a reader sees the old file or the new one, never a part. */
+  write(name: string, data: string | Uint8Array): Promise<void>;
+  /** File `name`'s bytes; rejects when it cannot be read (an error's `code`, such as ENOENT, is reported). */
+  read(name: string): Promise<Uint8Array>;
+  /** Where the model goes: `target` for `saveModel`/`readSavedModel`, whose manifest is then file `manifest` of the store. */
+  readonly model: { target: ModelTarget; manifest: string };
+}
 
 interface TensorFile {
   file: string;
@@ -41,17 +59,23 @@ export interface TrainingState {
   fingerprint?: Fingerprint;
 }
 
-async function writeTensors(dir: string, file: string, tensors: Record<string, tf.Tensor>): Promise<TensorFile> {
+const STATE_FILE = 'training.json';
+
+async function writeTensors(store: TrainingStateStore, file: string, tensors: Record<string, tf.Tensor>): Promise<TensorFile> {
   const { entries, bytes } = await packTensors(tensors);
-  await writeFileAtomic(path.join(dir, file), bytes);
+  await store.write(file, bytes);
   return { file, sha256: sha256Hex(bytes), entries };
 }
 
-async function readTensors(dir: string, info: TensorFile): Promise<Record<string, tf.Tensor>> {
-  const file = path.join(dir, info.file);
-  const bytes = new Uint8Array(await fs.readFile(file).catch(() => {
-    throw new CheckpointError(file, 'is missing');
-  }));
+async function readOrMissing(store: TrainingStateStore, name: string): Promise<Uint8Array> {
+  return store.read(name).catch(() => {
+    throw new CheckpointError(store.describe(name), 'is missing');
+  });
+}
+
+async function readTensors(store: TrainingStateStore, info: TensorFile): Promise<Record<string, tf.Tensor>> {
+  const file = store.describe(info.file);
+  const bytes = await readOrMissing(store, info.file);
   const actual = sha256Hex(bytes);
   if (actual !== info.sha256) throw new CheckpointError(file, `checksum mismatch: expected ${info.sha256}, got ${actual}`);
   return unpackTensors(info.entries, bytes, file);
@@ -67,14 +91,14 @@ export interface SaveStateInput {
 }
 
 /** Writes everything a run needs to continue: model, optimizer slots, best weights, callback state. */
-export async function saveTrainingState(dir: string, input: SaveStateInput): Promise<void> {
-  await saveModel(input.model, path.join(dir, 'model'));
-  const model = { manifestSha256: sha256Hex(new Uint8Array(await fs.readFile(path.join(dir, 'model', 'model.json')))) };
+export async function writeTrainingState(store: TrainingStateStore, input: SaveStateInput): Promise<void> {
+  await saveModel(input.model, store.model.target);
+  const model = { manifestSha256: sha256Hex(await store.read(store.model.manifest)) };
   const optimizerWeights = await input.optimizer.getWeights();
-  const optimizer = await writeTensors(dir, 'optimizer.bin', Object.fromEntries(optimizerWeights.map((w, i) => [`${i}:${w.name}`, w.tensor])));
+  const optimizer = await writeTensors(store, 'optimizer.bin', Object.fromEntries(optimizerWeights.map((w, i) => [`${i}:${w.name}`, w.tensor])));
   // getWeights hands out a fresh scalar for the iteration count; the slots are the optimizer's own.
   optimizerWeights.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
-  const bestWeights = input.bestWeights ? await writeTensors(dir, 'best.bin', input.bestWeights) : null;
+  const bestWeights = input.bestWeights ? await writeTensors(store, 'best.bin', input.bestWeights) : null;
   const callbacks: TrainingState['callbacks'] = [];
   for (const [i, callback] of input.callbacks.entries()) {
     const state = callback.getState?.();
@@ -82,7 +106,7 @@ export async function saveTrainingState(dir: string, input: SaveStateInput): Pro
       callbacks.push(null);
       continue;
     }
-    const tensors = state.tensors && Object.keys(state.tensors).length ? await writeTensors(dir, `callback-${i}.bin`, state.tensors) : null;
+    const tensors = state.tensors && Object.keys(state.tensors).length ? await writeTensors(store, `callback-${i}.bin`, state.tensors) : null;
     callbacks.push({ json: state.json, tensors });
   }
   const full: TrainingState = {
@@ -97,7 +121,7 @@ export async function saveTrainingState(dir: string, input: SaveStateInput): Pro
   };
   // Written last, so it only ever names files that are whole. Compact: callback state (e.g. every
   // CAB record so far) can be large.
-  await writeFileAtomic(path.join(dir, 'training.json'), JSON.stringify(full) + '\n');
+  await store.write(STATE_FILE, JSON.stringify(full) + '\n');
 }
 
 export interface RestoredState {
@@ -106,38 +130,37 @@ export interface RestoredState {
 }
 
 /** Loads a checkpoint into an existing model, optimizer and callbacks, verifying every file. */
-export async function restoreTrainingState(dir: string, model: Model, optimizer: tf.Optimizer, callbacks: Callback[], fingerprint?: Fingerprint): Promise<RestoredState> {
-  const stateFile = path.join(dir, 'training.json');
+export async function readTrainingState(store: TrainingStateStore, model: Model, optimizer: tf.Optimizer, callbacks: Callback[], fingerprint?: Fingerprint): Promise<RestoredState> {
+  const stateFile = store.describe(STATE_FILE);
   let state: TrainingState;
   try {
-    state = JSON.parse(await fs.readFile(stateFile, 'utf8')) as TrainingState;
+    state = JSON.parse(new TextDecoder().decode(await store.read(STATE_FILE))) as TrainingState;
   } catch (error) {
-    throw new CheckpointError(stateFile, `cannot be read as JSON (${(error as NodeJS.ErrnoException).code ?? 'parse error'})`);
+    throw new CheckpointError(stateFile, `cannot be read as JSON (${(error as { code?: string }).code ?? 'parse error'})`);
   }
   if (state.format !== TRAINING_STATE_FORMAT || state.version !== 1) throw new CheckpointError(stateFile, `is not a ${TRAINING_STATE_FORMAT} v1 file`);
-  if (fingerprint) assertSameFingerprint(fingerprintFrom(state.fingerprint), fingerprint, `checkpoint ${dir}`, `delete ${dir} or drop resumeFrom to start over`);
+  const { location } = store;
+  if (fingerprint) assertSameFingerprint(fingerprintFrom(state.fingerprint), fingerprint, `checkpoint ${location}`, `delete ${location} or drop resumeFrom to start over`);
   // The model files must be the ones this state was written with (a kill between them and
   // training.json leaves a newer model.json beside an older state).
-  const manifestFile = path.join(dir, 'model', 'model.json');
-  const manifestBytes = new Uint8Array(await fs.readFile(manifestFile).catch(() => {
-    throw new CheckpointError(manifestFile, 'is missing');
-  }));
+  const manifestFile = store.describe(store.model.manifest);
+  const manifestBytes = await readOrMissing(store, store.model.manifest);
   if (!state.model || sha256Hex(manifestBytes) !== state.model.manifestSha256) {
-    throw new CheckpointError(manifestFile, `does not belong to ${stateFile} (the checkpoint was cut off while being written); delete ${dir} to start this part over`);
+    throw new CheckpointError(manifestFile, `does not belong to ${stateFile} (the checkpoint was cut off while being written); delete ${location} to start this part over`);
   }
   if (state.callbacks.length !== callbacks.length) {
     throw new CheckpointError(stateFile, `holds ${state.callbacks.length} callback states but the run has ${callbacks.length} callbacks`);
   }
-  const { config, weights } = await readSavedModel(path.join(dir, 'model'));
+  const { config, weights } = await readSavedModel(store.model.target);
   try {
     if (JSON.stringify(config.layers) !== JSON.stringify(model.getConfig().layers)) {
-      throw new CheckpointError(path.join(dir, 'model', 'model.json'), 'was written for a different model architecture');
+      throw new CheckpointError(manifestFile, 'was written for a different model architecture');
     }
     model.setWeights(weights);
   } finally {
     tf.dispose(Object.values(weights));
   }
-  const slots = await readTensors(dir, state.optimizer);
+  const slots = await readTensors(store, state.optimizer);
   // tfjs optimizers restore their slots by position; the stored order is the order they gave.
   const ordered = Object.entries(slots)
     .sort(([a], [b]) => Number(a.split(':')[0]) - Number(b.split(':')[0]))
@@ -147,9 +170,9 @@ export async function restoreTrainingState(dir: string, model: Model, optimizer:
   for (const [i, callback] of callbacks.entries()) {
     const saved = state.callbacks[i];
     if (!saved || !callback.setState) continue;
-    const tensors = saved.tensors ? await readTensors(dir, saved.tensors) : undefined;
+    const tensors = saved.tensors ? await readTensors(store, saved.tensors) : undefined;
     callback.setState({ json: saved.json, ...(tensors ? { tensors } : {}) });
   }
-  const bestWeights = state.bestWeights ? await readTensors(dir, state.bestWeights) : null;
+  const bestWeights = state.bestWeights ? await readTensors(store, state.bestWeights) : null;
   return { state, bestWeights };
 }
