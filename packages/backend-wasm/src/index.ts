@@ -39,10 +39,10 @@ export const wasmBackend: BackendProvider = {
       if (wasmPaths !== undefined) {
         wasm.setWasmPaths(wasmPaths);
       } else if (typeof process !== 'undefined' && process.versions?.node) {
-        // Point at the .wasm binaries next to the package's main file: no bundler, no fetch.
-        const path = require('node:path') as typeof import('node:path');
-        const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-        wasm.setWasmPaths(dist + path.sep);
+        // Point at the .wasm binaries next to the package's main file: no bundler, no fetch. The
+        // directory is cut from the path by hand so bundlers see no `node:path` in a page's build.
+        const main = require.resolve('@tensorflow/tfjs-backend-wasm');
+        wasm.setWasmPaths(main.slice(0, Math.max(main.lastIndexOf('/'), main.lastIndexOf('\\')) + 1));
       }
     } catch (error) {
       throw new BackendUnavailableError('wasm', `@tensorflow/tfjs-backend-wasm could not be loaded: ${String(error)}`);
