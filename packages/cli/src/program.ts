@@ -7,13 +7,13 @@ import { BACKEND_CHOICES } from './backends';
 import * as path from 'node:path';
 import { PERTURB_DEFAULTS, runPerturb } from './commands/perturb';
 import { runDoctor } from './commands/doctor';
-import { VISION_DEFAULTS, runReproduceVision } from './commands/reproduce-vision';
+import { runReproduceVision } from './commands/reproduce-vision';
 import { EXPERIMENT_DEFAULTS, runReproduce } from './commands/reproduce';
 import { UCI_DEFAULTS, runReproduceUci } from './commands/reproduce-uci';
 import { runWorker } from './commands/worker';
 import { runSweepCancel, runSweepClean, runSweepStatus } from './commands/sweep';
 import { runReport } from './commands/report';
-import { redactQueueUrls } from '@geoparam/experiments';
+import { VISION_DEFAULTS, redactQueueUrls } from '@geoparam/experiments';
 import { UCI_DATASETS } from '@geoparam/datasets';
 import { METHODS, VARIANTS } from '@geoparam/parameterizations';
 

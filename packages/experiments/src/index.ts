@@ -24,3 +24,8 @@ export * from './banana/protocol';
 export * from './study/aggregate';
 export * from './study/render';
 export * from './study/figures';
+export * from './fingerprints';
+export { UCI_JOBS } from './uci/job';
+export * from './vision/protocol';
+export * from './vision/aggregate';
+export * from './vision/render';

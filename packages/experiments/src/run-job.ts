@@ -1,8 +1,8 @@
 import type { Dataset } from '@geoparam/datasets';
 import type { DataRef } from './data';
 import { JobRefusedError } from './errors';
-import { memberRecord, type Job, type MemberRecord } from './job';
-import { trainUciRuns, type StackMode, type UciRun } from './uci/protocol';
+import type { Job, MemberRecord } from './job';
+import { UCI_JOBS } from './uci/job';
 
 /** What a worker brings to `runJob`: its data, build and backend. */
 export interface RunJobContext {
@@ -16,23 +16,28 @@ export interface RunJobContext {
   worker?: string;
 }
 
+/** How one protocol runs its jobs on a worker: `runJob` finds it by the job's `experiment`. */
+export interface JobProtocol {
+  /** The `experiment` its plans put on their jobs. */
+  readonly experiment: string;
+  /** Every member's outcome as a record; throws before training when the job's data cannot be found or differs. */
+  run(job: Job, context: RunJobContext): Promise<MemberRecord[]>;
+}
+
+/** The protocols a worker of this build can run, by experiment name. */
+const PROTOCOLS: ReadonlyMap<string, JobProtocol> = new Map([UCI_JOBS].map((p) => [p.experiment, p]));
+
 /**
  * Runs one job: every member's outcome as a record (a run stopped by a non-finite metric is a
- * failed record). Throws, before any training, when the job is not this worker's to run or its
- * data cannot be found or differs.
+ * failed record). Throws, before any training, when the job is not this worker's to run (another
+ * build or backend, an experiment this build does not know) or its data cannot be found or differs.
  */
 export async function runJob(job: Job, context: RunJobContext): Promise<MemberRecord[]> {
   if (job.buildId !== context.buildId) {
     throw new JobRefusedError(`job ${job.label} was planned by geoparam build ${job.buildId}; this worker is build ${context.buildId}: run workers of the same build as the submitting command`);
   }
   if (job.backend !== context.backend) throw new JobRefusedError(`job ${job.label} must run on backend ${job.backend}; this worker computes on ${context.backend}`);
-  if (job.experiment !== 'uci') throw new JobRefusedError(`job ${job.label} is of experiment "${job.experiment}", which this build cannot run`);
-  const members = (job as Job<UciRun>).members;
-  const full = await context.resolveData(job.data[0]!);
-  const outcomes = await trainUciRuns(
-    members.map((m) => m.run),
-    full,
-    (job.options['stack'] as StackMode | undefined) ?? 'auto',
-  );
-  return members.map((m, k) => memberRecord(m, outcomes[k]!, context.worker));
+  const protocol = PROTOCOLS.get(job.experiment);
+  if (!protocol) throw new JobRefusedError(`job ${job.label} is of experiment "${job.experiment}", which this build cannot run`);
+  return protocol.run(job, context);
 }

@@ -1,0 +1,75 @@
+import { VARIANTS, resolveVariant } from '@geoparam/parameterizations';
+import type { FigureSpec } from '@geoparam/plot';
+import { formatMeanSe } from '../statistics';
+import { describeSeeds } from '../study/render';
+import type { VisionResults } from './aggregate';
+import { TABLE2_TOP1, visionModelName, type ResolvedVisionSettings, type VisionData } from './protocol';
+
+/**
+ * The lines that open a sweep's log: network, data, schedule, inputs, initializations and
+ * recalibration. `backend` is the backend as the caller describes it.
+ */
+export function visionProtocolNotes(settings: ResolvedVisionSettings, data: VisionData, backend: string): string[] {
+  const s = settings;
+  const recalibrate = s.recalibrateStats;
+  return [
+    `geoparam reproduce ${s.architecture}: ${visionModelName(s)} (width ×${s.width}) on ${s.dataset}, ${data.note}; ${data.train.numExamples} train / ${data.test.numExamples} test images`,
+    `backend ${backend}; SGD momentum ${s.momentum}, up to ${s.epochs} epochs, ` +
+      (s.schedule.length ? `lr ×0.1 after epochs ${s.schedule.join(', ')}` : 'lr ×0.1 after 5 and early stopping after 10 epochs without better validation top-5 (as the reference)') +
+      `; inputs x/255 - mean RGB, ${data.flip ? 'random horizontal flips' : `no flips (${s.dataset} is not flip-invariant)`}`,
+    `initializations ${describeSeeds(s.initSeeds)} per variant and batch size; ` +
+      (recalibrate > 0
+        ? `running statistics re-estimated from ${recalibrate} training batches before each evaluation (weights untouched; training keeps momentum 0.99)`
+        : 'running statistics as training leaves them (momentum 0.99)'),
+  ];
+}
+
+/**
+ * Table 2's layout: one row per variant, top-1 / top-5 % (mean ± s.e.) per batch size, and the
+ * paper's top-1 beside them for VGG-6 on ImageNet32.
+ */
+export function visionTable(results: VisionResults, settings: ResolvedVisionSettings): { header: string[]; rows: string[][] } {
+  const cell = (variant: string, index: number) => {
+    const s = results.summary[index]!.variants[variant]!;
+    return s.top1.n ? `${formatMeanSe(s.top1, 2)} / ${formatMeanSe(s.top5, 2)}` : '-';
+  };
+  const paper = settings.dataset === 'imagenet32' && settings.architecture === 'vgg6';
+  return {
+    header: ['variant', ...settings.batchSize.map((b) => `batch ${b} top-1 / top-5 % (mean ± s.e., n = ${settings.seeds})`), ...(paper ? ['paper top-1 (256/512/1024)'] : [])],
+    rows: settings.variants.map((v) => [resolveVariant(v).label, ...settings.batchSize.map((_, i) => cell(v, i)), ...(paper ? [TABLE2_TOP1[v]!.join(' / ')] : [])]),
+  };
+}
+
+/** What the curves figure needs of a run. */
+export interface VisionCurveRun {
+  label: string;
+  batchSize: number;
+  seed: number;
+  curve: { top1: number[]; top5: number[] };
+}
+
+/** Fig 4: validation top-1 and top-5 per epoch, one line per variant and seed, one panel per batch size and metric. */
+export function visionCurvesFigure(runs: readonly VisionCurveRun[], model: string, dataset: string): FigureSpec {
+  const values = runs.flatMap((r) =>
+    (['top1', 'top5'] as const).flatMap((metric) =>
+      r.curve[metric].map((v, epoch) => ({ variant: r.label, seed: r.seed, batch: `batch ${r.batchSize}`, metric: metric === 'top1' ? 'top-1' : 'top-5', epoch: epoch + 1, accuracy: 100 * v })),
+    ),
+  );
+  return {
+    title: { text: `${model} on ${dataset}: validation accuracy per epoch` },
+    data: { values },
+    facet: { row: { field: 'metric', type: 'nominal', title: null }, column: { field: 'batch', type: 'nominal', title: null } },
+    spec: {
+      width: 260,
+      height: 180,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+        y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
+        color: { field: 'variant', type: 'nominal', sort: VARIANTS.map((v) => v.label), title: null },
+        detail: { field: 'seed', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as FigureSpec;
+}

@@ -1,0 +1,126 @@
+import '@geoparam/backend-wasm/register';
+import { InvalidArgumentError, buildId, fingerprint, useBackend } from '@geoparam/core';
+import { sharedData } from '@geoparam/test-utils';
+import {
+  JobRefusedError,
+  aggregateVision,
+  loadVisionData,
+  resolveVisionSettings,
+  runJob,
+  sortVisionRuns,
+  trainVisionRun,
+  visionCurvesFigure,
+  visionFingerprint,
+  visionRuns,
+  visionTable,
+  type Job,
+  type VisionData,
+  type VisionSettings,
+} from '@geoparam/experiments';
+
+const tiny: VisionSettings = {
+  architecture: 'vgg6',
+  dataset: 'mnist',
+  dataDir: sharedData('images', 'mnist'),
+  holdout: true,
+  trainLimit: 64,
+  testLimit: 32,
+  batchSize: [32],
+  width: 0.03125,
+  epochs: 1,
+  schedule: [],
+  momentum: 0.9,
+  methods: ['sp', 'gmp'],
+  seed: 0,
+  seeds: 1,
+};
+
+describe('vision protocol', () => {
+  let data: VisionData;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    data = await loadVisionData(resolveVisionSettings(tiny));
+  });
+
+  it('refuses bad settings before loading data, naming the value', () => {
+    expect(() => resolveVisionSettings({ ...tiny, methods: ['sp', 'ln'] })).toThrow(/unknown variant "ln"/);
+    expect(() => resolveVisionSettings({ ...tiny, batchSize: [32, 0] })).toThrow(/batchSize\[1\]/);
+    expect(() => resolveVisionSettings({ ...tiny, recalibrateStats: -1 })).toThrow(InvalidArgumentError);
+    expect(resolveVisionSettings({ ...tiny, seeds: undefined, recalibrateStats: undefined })).toMatchObject({ seeds: 3, recalibrateStats: 20, initSeeds: [0, 1, 2], variants: ['sp', 'gmp'] });
+  });
+
+  it('takes the seeded train and test subsets of the holdout split; MNIST is not flipped', () => {
+    expect(data.train.numExamples).toBe(64);
+    expect(data.test.numExamples).toBe(32);
+    expect(data.flip).toBe(false);
+    expect(data.note).toBe('holdout: 10000 images split 80/20 (seed 0); training on 64 of them; evaluating on 32 test images');
+    expect(data.identity.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps the fingerprints of reproduce vgg6 before the protocol moved here (existing partial.json and checkpoints resume)', () => {
+    const settings = resolveVisionSettings({ ...tiny, seeds: 2, batchSize: [32, 48] });
+    const sweep = visionFingerprint(settings, data, 'cpu');
+    const fields = { command: 'reproduce vgg6', width: 0.03125, data: data.identity, flip: false, epochs: 1, schedule: [], momentum: 0.9, seed: 0, seeds: 2, recalibrateStats: 20, backend: 'cpu', build: buildId() };
+    expect(sweep.hash).toBe(fingerprint(fields).hash);
+    const runs = visionRuns(settings, sweep);
+    // Seed by seed, then batch size, then variant.
+    expect(runs.map((r) => [r.seed, r.batchSize, r.variant])).toEqual([
+      [0, 32, 'sp'], [0, 32, 'gmp'], [0, 48, 'sp'], [0, 48, 'gmp'],
+      [1, 32, 'sp'], [1, 32, 'gmp'], [1, 48, 'sp'], [1, 48, 'gmp'],
+    ]);
+    expect(runs[1]!.fingerprint.hash).toBe(fingerprint({ ...fields, batchSize: 32, initSeed: 0, method: 'gmp', learningRate: 0.1 }).hash);
+    expect(new Set(runs.map((r) => r.fingerprint.hash)).size).toBe(8);
+    // A ResNet's depth is part of its fingerprint.
+    const resnet = (depth: string) => visionFingerprint(resolveVisionSettings({ ...tiny, architecture: 'resnet', depth }), data, 'cpu');
+    expect(resnet('cifar').fields).toMatchObject({ command: 'reproduce resnet', depth: 'cifar' });
+    expect(resnet('cifar').hash).not.toBe(resnet('18').hash);
+  });
+
+  it('trains a run, aggregates per batch size and variant, and renders the table and curves', async () => {
+    const settings = resolveVisionSettings(tiny);
+    const sweep = visionFingerprint(settings, data, 'cpu');
+    const runs = [];
+    for (const planned of visionRuns(settings, sweep).reverse()) {
+      const outcome = await trainVisionRun(settings, data, planned);
+      if (!('run' in outcome)) throw new Error(`interrupted: ${outcome.interrupted}`);
+      runs.push(outcome.run);
+    }
+    for (const run of runs) {
+      expect(run.curve.top1).toHaveLength(1);
+      expect(run.top5).toBeGreaterThanOrEqual(run.top1);
+    }
+    const results = aggregateVision(settings, data, sweep, 'cpu', runs);
+    expect(results.runs.map((r) => r.variant)).toEqual(['sp', 'gmp']);
+    expect(sortVisionRuns(runs, settings)).toEqual(results.runs);
+    const gmp = results.summary[0]!.variants['gmp']!;
+    expect(gmp.top1).toMatchObject({ n: 1, mean: 100 * runs[0]!.top1, se: 0 });
+    expect(gmp.top1DifferenceToStandard).toMatchObject({ pairs: ['0'], mean: 100 * (runs[0]!.top1 - runs[1]!.top1) });
+    expect(results.summary[0]!.variants['sp']!.top1DifferenceToStandard).toBeNull();
+    const table = visionTable(results, settings);
+    expect(table.header).toEqual(['variant', 'batch 32 top-1 / top-5 % (mean ± s.e., n = 1)']);
+    expect(table.rows.map((r) => r[0])).toEqual(['SP', 'GmP']);
+    expect(table.rows[1]![1]).toBe(`${(100 * runs[0]!.top1).toFixed(2)} ± 0.00 / ${(100 * runs[0]!.top5).toFixed(2)} ± 0.00`);
+    // Table 2's numbers stand beside VGG-6 on ImageNet32 only.
+    expect(visionTable(results, { ...settings, dataset: 'imagenet32' }).rows[0]).toEqual(['SP', table.rows[0]![1], '38.31 / 36.99 / 35.02']);
+    const figure = visionCurvesFigure(results.runs, results.model, 'mnist') as unknown as { data: { values: unknown[] } };
+    expect(figure.data.values).toHaveLength(4);
+  }, 120_000);
+
+  it('an aborted signal stops a run after its batch and says so instead of a result', async () => {
+    const settings = resolveVisionSettings(tiny);
+    const [planned] = visionRuns(settings, visionFingerprint(settings, data, 'cpu'));
+    const interrupt = new AbortController();
+    interrupt.abort();
+    const outcome = await trainVisionRun(settings, data, planned!, { signal: interrupt.signal });
+    expect(outcome).toEqual({ interrupted: expect.stringMatching(/interrupted at epoch 1/) });
+  }, 60_000);
+});
+
+describe('runJob registry', () => {
+  it('refuses a job of an experiment no protocol registered, before touching its data', async () => {
+    const job = { experiment: 'nope', key: 'k', id: 'i', phase: 'final', label: 'final nope', backend: 'cpu', buildId: 'A', data: [], options: {}, members: [] } as Job;
+    const resolveData = () => Promise.reject(new Error('must not be called'));
+    await expect(runJob(job, { resolveData, buildId: 'A', backend: 'cpu' })).rejects.toThrow(JobRefusedError);
+    await expect(runJob(job, { resolveData, buildId: 'A', backend: 'cpu' })).rejects.toThrow(/experiment "nope", which this build cannot run/);
+  });
+});
