@@ -211,7 +211,11 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
       .option('--out <dir>', 'results.json, manifest.json and the accuracy curves', path.join('geoparam-out', architecture))
       .option('--json', 'print results.json instead of the table', false)
       .option('--no-figures', 'skip rendering the SVG/PNG figure')
-      .option('--resume', 'continue an interrupted run: finished runs from partial.json in --out, the interrupted one from its checkpoint', false);
+      .option('--resume', 'continue an interrupted run: finished runs from partial.json in --out, the interrupted one from its checkpoint', false)
+      .addOption(
+        new Option('--queue <url>', 'submit the runs (one job each) to geoparam workers on this Redis (redis[s]://[user:password@]HOST:PORT[/db]) and follow them; rerunning reuses jobs.jsonl in --out; Ctrl-C detaches').conflicts('resume'),
+      )
+      .option('--job-timeout <seconds>', 'with --queue: time limit of one run', parsePositiveInteger);
     if (architecture === 'resnet') command.addOption(new Option('--depth <d>', 'ResNet depth').choices(['18', '34', 'cifar']).default('cifar'));
     command.action(async (options) => runReproduceVision({ ...options, architecture }, io.log));
   }
@@ -254,11 +258,11 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
 
   program
     .command('worker')
-    .description('run sweep jobs from a queue (geoparam reproduce uci --queue) in worker processes, one tfjs engine each, until stopped')
+    .description('run sweep jobs from a queue (geoparam reproduce uci|vgg6|resnet --queue) in worker processes, one tfjs engine each, until stopped')
     .requiredOption('--queue <url>', 'the Redis the sweep was submitted to: redis[s]://[user:password@]HOST:PORT[/db]')
     .option('--concurrency <n>', 'jobs at once, each in its own process (default: CPU cores)', parsePositiveInteger, UCI_DEFAULTS.workers)
     .addOption(new Option('--backend <name>', 'compute backend: only jobs planned for it are taken').choices(BACKEND_CHOICES).default('wasm'))
-    .option('--data-dir <path>', 'this machine\'s UCI CSVs (<name>.csv); a job whose data have another sha256 is refused')
+    .option('--data-dir <path>', 'this machine\'s data: UCI CSVs (<name>.csv), image sets in <name>/ (mnist, cifar10) or the directory itself; a job whose data have another sha256 is refused')
     .option('--until-drained', 'exit once no job is waiting, delayed or running (a dead peer\'s job is waited for and re-run)', false)
     .option('--job-timeout <seconds>', 'time limit of a job whose submitter set none', parsePositiveInteger)
     .action(async (options) => runWorker(options, io.log));

@@ -218,6 +218,36 @@ function childCpuTicks(pid: number): Map<number, number> {
     expect((await sweepStatus(redis.url)).queues.find((q) => q.name === 'cpu')).toEqual({ name: 'cpu', waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
   }, 240_000);
 
+  it('reproduce vgg6 --queue runs one job per run on the workers (images by name from their --data-dir) and gives the runs of a run on this process', async () => {
+    const args = ['reproduce', 'vgg6', '--dataset', 'mnist', '--data-dir', sharedData('images', 'mnist'), '--holdout', '--train-limit', '64', '--test-limit', '32', '--width', '0.03125', '--batch-size', '32', '--epochs', '1', '--seeds', '1', '--methods', 'sp,gmp', '--no-figures', '--json'];
+    const here = await run([...args, '--out', tmp()]);
+    expect(here.code).toBe(0);
+    // The workers hold the image sets side by side (mnist/, cifar10/): they find mnist/ by the job's data name.
+    const w = worker(redis.url, ['--data-dir', sharedData('images'), '--concurrency', '2']);
+    await w.waitFor(/takes wasm jobs/);
+    const out = tmp();
+    const queued = await run([...args, '--queue', redis.url, '--out', out]);
+    expect(queued.err).toBe('');
+    expect(queued.code).toBe(0);
+    const [a, b] = [JSON.parse(here.out), JSON.parse(queued.out)];
+    const outcome = (runs: { variant: string; seed: number; batchSize: number; fingerprint: { hash: string }; top1: number; top5: number; epochs: number; curve: unknown }[]) =>
+      runs.map((r) => ({ variant: r.variant, seed: r.seed, batchSize: r.batchSize, fingerprint: r.fingerprint.hash, top1: r.top1, top5: r.top5, epochs: r.epochs, curve: r.curve }));
+    expect(b.runs).toHaveLength(2);
+    expect(outcome(b.runs)).toEqual(outcome(a.runs));
+    expect(b.summary).toEqual(a.summary);
+    expect(b.fingerprint).toEqual(a.fingerprint);
+    expect(w.output()).toMatch(/finished vgg6 mnist SP batch 32 seed 0: 1 recorded/);
+    expect(w.output()).toMatch(/finished vgg6 mnist GmP batch 32 seed 0: 1 recorded/);
+    expect(journal(out).filter((r) => r.result !== undefined)).toHaveLength(2);
+    // Every run has its record: the same command again trains nothing.
+    const again = await run([...args, '--queue', redis.url, '--out', out]);
+    expect(again.code).toBe(0);
+    expect(outcome(JSON.parse(again.out).runs)).toEqual(outcome(a.runs));
+    expect(await recorded()).toEqual({ results: 2, failures: 0, duplicates: 0 });
+    // Table 1's report does not take a vision sweep for a UCI one.
+    expect((await run(['report', '--queue', redis.url, '--out', tmp()])).err).toMatch(/is a vision sweep; report aggregates uci sweeps/);
+  }, 240_000);
+
   it('loses nothing and records nothing twice when Redis is shut down and restarted mid-sweep', async () => {
     const out = tmp();
     const w = worker(redis.url, ['--concurrency', '2']);

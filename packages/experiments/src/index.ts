@@ -29,3 +29,4 @@ export { UCI_JOBS } from './uci/job';
 export * from './vision/protocol';
 export * from './vision/aggregate';
 export * from './vision/render';
+export * from './vision/job';

@@ -54,7 +54,7 @@ export function serveLocalWorker(): void {
     void (async () => {
       if (message.type === 'init') {
         const report = await useBackend(message.backend);
-        context = { resolveData: dataResolver(message.source), buildId: buildId(), backend: report.name, worker: `${os.hostname()}:${process.pid}` };
+        context = { resolveData: dataResolver(message.source), buildId: buildId(), backend: report.name, worker: `${os.hostname()}:${process.pid}`, source: message.source };
         send({ type: 'ready' });
         return;
       }

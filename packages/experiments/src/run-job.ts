@@ -1,8 +1,9 @@
 import type { Dataset } from '@geoparam/datasets';
-import type { DataRef } from './data';
+import type { DataRef, DataSource } from './data';
 import { JobRefusedError } from './errors';
 import type { Job, MemberRecord } from './job';
 import { UCI_JOBS } from './uci/job';
+import { VISION_JOBS } from './vision/job';
 
 /** What a worker brings to `runJob`: its data, build and backend. */
 export interface RunJobContext {
@@ -14,6 +15,8 @@ export interface RunJobContext {
   backend: string;
   /** Who ran it (host:pid), stored with each record. */
   worker?: string;
+  /** Where this worker keeps data (its `--data-dir`): protocols that load their own data (vision) look there. */
+  source?: DataSource;
 }
 
 /** How one protocol runs its jobs on a worker: `runJob` finds it by the job's `experiment`. */
@@ -25,7 +28,7 @@ export interface JobProtocol {
 }
 
 /** The protocols a worker of this build can run, by experiment name. */
-const PROTOCOLS: ReadonlyMap<string, JobProtocol> = new Map([UCI_JOBS].map((p) => [p.experiment, p]));
+const PROTOCOLS: ReadonlyMap<string, JobProtocol> = new Map([UCI_JOBS, VISION_JOBS].map((p) => [p.experiment, p]));
 
 /**
  * Runs one job: every member's outcome as a record (a run stopped by a non-finite metric is a

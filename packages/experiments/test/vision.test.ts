@@ -2,8 +2,12 @@ import '@geoparam/backend-wasm/register';
 import { InvalidArgumentError, buildId, fingerprint, useBackend } from '@geoparam/core';
 import { sharedData } from '@geoparam/test-utils';
 import {
+  DataMismatchError,
   JobRefusedError,
+  RecordSet,
   aggregateVision,
+  pendingJobs,
+  planVision,
   loadVisionData,
   resolveVisionSettings,
   runJob,
@@ -113,6 +117,27 @@ describe('vision protocol', () => {
     interrupt.abort();
     const outcome = await trainVisionRun(settings, data, planned!, { signal: interrupt.signal });
     expect(outcome).toEqual({ interrupted: expect.stringMatching(/interrupted at epoch 1/) });
+  }, 60_000);
+});
+
+describe('planVision', () => {
+  it('gives one job per run keyed by the run fingerprint, data by name and sha256 (no path); a worker with other images refuses before training', async () => {
+    await useBackend('wasm');
+    const settings = resolveVisionSettings({ ...tiny, batchSize: [32, 48] });
+    const data = await loadVisionData(settings);
+    const plan = planVision(settings, data, 'wasm', 'A');
+    const { jobs } = pendingJobs(plan, plan.phases[0]!, new RecordSet());
+    const runs = visionRuns(settings, visionFingerprint(settings, data, 'wasm'));
+    expect(jobs.map((j) => j.members.map((m) => m.key))).toEqual(runs.map((r) => [r.fingerprint.hash]));
+    expect(jobs[0]!.label).toBe('vgg6 mnist SP batch 32 seed 0');
+    expect(jobs[0]!.data).toEqual([{ name: 'mnist', sha256: data.identity.sha256 }]);
+    expect(JSON.stringify(jobs)).not.toContain(sharedData('images'));
+    // Deterministic: the same settings give the same jobs.
+    expect(JSON.stringify(pendingJobs(planVision(settings, data, 'wasm', 'A'), plan.phases[0]!, new RecordSet()).jobs)).toBe(JSON.stringify(jobs));
+    const other = { ...jobs[0]!, data: [{ name: 'mnist', sha256: '0'.repeat(64) }] };
+    const context = { resolveData: () => Promise.reject(new Error('tabular data only')), buildId: 'A', backend: 'wasm', source: { dataDir: sharedData('images') } };
+    await expect(runJob(other, context)).rejects.toThrow(DataMismatchError);
+    await expect(runJob(other, context)).rejects.toThrow(new RegExp(`"mnist" from .*images.mnist has values with sha256 ${data.identity.sha256}, but the job was planned on 0{64}`));
   }, 60_000);
 });
 

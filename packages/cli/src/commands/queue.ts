@@ -1,5 +1,5 @@
 import { sha256Hex } from '@geoparam/core';
-import { BullmqRunner, saveQueueSweep, type QueueJobEvent, type UciSettings } from '@geoparam/experiments';
+import { BullmqRunner, saveQueueSweep, type QueueJobEvent } from '@geoparam/experiments';
 
 /** A text progress bar: `[########------------] 8/20 jobs, 2 running`. */
 export function progressBar(done: number, total: number, running: number, width = 20): string {
@@ -8,10 +8,11 @@ export function progressBar(done: number, total: number, running: number, width 
 }
 
 /**
- * `reproduce uci --queue URL`: stores the sweep's settings beside its jobs (for `geoparam report
- * --queue`) and returns a runner that submits the jobs and follows them, printing a progress bar.
+ * `reproduce uci|vgg6|resnet --queue URL`: stores the sweep's settings beside its jobs (for
+ * `geoparam report --queue`) and returns a runner that submits the jobs and follows them, printing
+ * a progress bar.
  */
-export async function queueSweepRunner(url: string, settings: UciSettings, options: { jobTimeoutSeconds?: number }, say: (line: string) => void): Promise<BullmqRunner> {
+export async function queueSweepRunner(url: string, experiment: string, settings: unknown, options: { jobTimeoutSeconds?: number }, say: (line: string) => void): Promise<BullmqRunner> {
   let total = 0;
   let done = 0;
   const running = new Set<string>();
@@ -25,6 +26,6 @@ export async function queueSweepRunner(url: string, settings: UciSettings, optio
     }
   };
   const runner = new BullmqRunner({ url, onEvent, log: say, ...(options.jobTimeoutSeconds ? { jobTimeoutMs: options.jobTimeoutSeconds * 1000 } : {}) });
-  await saveQueueSweep(url, { id: sha256Hex(JSON.stringify(settings)).slice(0, 16), experiment: 'uci', settings, submittedAt: new Date().toISOString() });
+  await saveQueueSweep(url, { id: sha256Hex(JSON.stringify(settings)).slice(0, 16), experiment, settings, submittedAt: new Date().toISOString() });
   return runner;
 }

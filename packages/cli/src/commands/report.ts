@@ -39,6 +39,8 @@ export async function runReport(options: ReportOptions, log: (line: string) => v
   if (options.from !== undefined) source = fromDir(options.from);
   else {
     const { sweep, records } = await loadQueueSweep(options.queue!, options.sweep);
+    // Only Table 1 is re-aggregated from a store; a vision sweep's runs are in its command's --out (jobs.jsonl).
+    if (sweep.experiment !== 'uci') throw new UsageError(`sweep ${sweep.id} on the queue is a ${sweep.experiment} sweep; report aggregates uci sweeps (give --sweep ID of one: geoparam sweep status lists them)`);
     source = { settings: sweep.settings as UciSettings, records, where: `sweep ${sweep.id}` };
   }
   const plan = planUci(source.settings);

@@ -1,19 +1,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { useBackend } from '@geoparam/core';
+import { buildId, useBackend, type Fingerprint } from '@geoparam/core';
 import { onInterrupt } from '@geoparam/core/node';
 import {
   InterruptedError,
+  Journal,
+  RunsFailedError,
   VISION_RECALIBRATE_NOTE,
   aggregateVision,
   loadVisionData,
+  planVision,
   resolveVisionSettings,
+  runPlan,
   trainVisionRun,
   visionCurvesFigure,
   visionFingerprint,
   visionProtocolNotes,
   visionRuns,
   visionTable,
+  type PlannedVisionRun,
+  type ResolvedVisionSettings,
+  type VisionData,
   type VisionRun,
   type VisionSettings,
 } from '@geoparam/experiments';
@@ -24,6 +31,7 @@ import { describeBackend } from '../backends';
 import { assertCheckpointMatches, checkpointFingerprint, readPartial } from '../experiments/fingerprints';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { formatTable } from '../table';
+import { queueSweepRunner } from './queue';
 
 export interface VisionOptions extends VisionSettings {
   /** Continue an interrupted run from partial.json and the checkpoint in `out`. */
@@ -32,12 +40,17 @@ export interface VisionOptions extends VisionSettings {
   out: string;
   figures: boolean;
   json: boolean;
+  /** Run on queue workers at this Redis URL instead of this process (`geoparam worker`), one job per run. */
+  queue?: string;
+  /** With `queue`: the time limit of one job, in seconds. */
+  jobTimeout?: number;
 }
 
 /**
- * `geoparam reproduce vgg6|resnet`: the vision protocol of @geoparam/experiments run by run on
- * this process, with finished runs kept in partial.json and an interrupted run's checkpoint
- * resumed by `--resume`; then results.json, the manifest, the table and the curves figure.
+ * `geoparam reproduce vgg6|resnet`: the vision protocol of @geoparam/experiments, run by run on
+ * this process (finished runs kept in partial.json, an interrupted run's checkpoint resumed by
+ * `--resume`) or on queue workers (`--queue`: one job per run, records in jobs.jsonl); then
+ * results.json, the manifest, the table and the curves figure.
  */
 export async function runReproduceVision(o: VisionOptions, log: (line: string) => void): Promise<void> {
   const settings = resolveVisionSettings(o);
@@ -47,6 +60,26 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   const fingerprint = visionFingerprint(settings, data, backend.name);
   for (const line of visionProtocolNotes(settings, data, describeBackend(backend))) say(line);
 
+  const { runs, failures } = o.queue ? await trainOnQueue(o, o.queue, settings, data, backend.name, say) : { runs: await trainHere(o, settings, data, fingerprint, say), failures: [] };
+  const out = o.out;
+  const results = aggregateVision(settings, data, fingerprint, backend.name, runs);
+  writeJson(out, 'results.json', results);
+  writeJson(out, 'manifest.json', runManifest(backend, { ...o, seeds: settings.seeds, initSeeds: settings.initSeeds, recalibrateStats: settings.recalibrateStats, recalibrateNote: VISION_RECALIBRATE_NOTE }));
+  // Written after results.json: a run on this process is finished only then.
+  if (!o.queue) fs.rmSync(path.join(out, 'partial.json'), { force: true });
+  if (o.figures) await writeFigure(visionCurvesFigure(results.runs, results.model, o.dataset), path.join(out, `${o.architecture}-curves`));
+  if (o.json) log(JSON.stringify(results, null, 2));
+  else {
+    const table = visionTable(results, settings);
+    say('');
+    say(formatTable(table.header, table.rows));
+    say(`\nresults: ${path.join(out, 'results.json')}${o.figures ? `, curves: ${path.join(out, `${o.architecture}-curves.svg`)}` : ''}`);
+  }
+  if (failures.length) throw new RunsFailedError(failures, path.join(out, 'results.json'));
+}
+
+/** The runs on this process, one after another: partial.json keeps the finished ones, an interrupt writes the current one's checkpoint. */
+async function trainHere(o: VisionOptions, settings: ResolvedVisionSettings, data: VisionData, fingerprint: Fingerprint, say: (line: string) => void): Promise<VisionRun[]> {
   const out = o.out;
   const planned = visionRuns(settings, fingerprint);
   const partial = path.join(out, 'partial.json');
@@ -97,17 +130,42 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   } finally {
     stopListening();
   }
-  const results = aggregateVision(settings, data, fingerprint, backend.name, runs);
-  writeJson(out, 'results.json', results);
-  writeJson(out, 'manifest.json', runManifest(backend, { ...o, seeds: settings.seeds, initSeeds: settings.initSeeds, recalibrateStats: settings.recalibrateStats, recalibrateNote: VISION_RECALIBRATE_NOTE }));
-  fs.rmSync(partial, { force: true });
-  if (o.figures) await writeFigure(visionCurvesFigure(results.runs, results.model, o.dataset), path.join(out, `${o.architecture}-curves`));
-  if (o.json) {
-    log(JSON.stringify(results, null, 2));
-    return;
+  return runs;
+}
+
+/** The runs as jobs on queue workers (one per run), followed until each has a record; jobs.jsonl in --out keeps them for a rerun. */
+async function trainOnQueue(o: VisionOptions, url: string, settings: ResolvedVisionSettings, data: VisionData, backend: string, say: (line: string) => void): Promise<{ runs: VisionRun[]; failures: string[] }> {
+  const plan = planVision(settings, data, backend, buildId());
+  const runner = await queueSweepRunner(url, 'vision', plan.settings, { ...(o.jobTimeout ? { jobTimeoutSeconds: o.jobTimeout } : {}) }, say);
+  fs.mkdirSync(o.out, { recursive: true });
+  const journalFile = path.join(o.out, 'jobs.jsonl');
+  const journal = Journal.open(journalFile);
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await runPlan(plan, runner, journal, {
+      log: say,
+      signal: interrupt.signal,
+      where: `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …)`,
+      onRecord: (record, { done, total }) => {
+        const run = record.result as VisionRun | undefined;
+        const what = runName(record.run as PlannedVisionRun);
+        say(run ? `  [${done}/${total}] ${what}: top-1 ${(100 * run.top1).toFixed(2)}%, top-5 ${(100 * run.top5).toFixed(2)}% after ${run.epochs} epochs (${run.seconds.toFixed(0)} s)` : `  [${done}/${total}] FAILED ${what}: ${record.error}`);
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
-  const table = visionTable(results, settings);
-  say('');
-  say(formatTable(table.header, table.rows));
-  say(`\nresults: ${path.join(out, 'results.json')}${o.figures ? `, curves: ${path.join(out, `${o.architecture}-curves.svg`)}` : ''}`);
+  const records = plan.phases[0]!.members(journal).map((m) => ({ member: m, record: journal.get(m.key) }));
+  return {
+    runs: records.flatMap(({ record }) => (record?.result !== undefined ? [record.result as VisionRun] : [])),
+    failures: records.filter(({ record }) => record?.result === undefined).map(({ member, record }) => `${runName(member.run)}: ${record?.error ?? 'no result'}`),
+  };
+}
+
+function runName(run: PlannedVisionRun): string {
+  return `${resolveVariant(run.variant).label} batch ${run.batchSize} seed ${run.seed}`;
 }

@@ -101,7 +101,29 @@ export function resolveVisionSettings(settings: VisionSettings): ResolvedVisionS
   if (!(Number.isInteger(recalibrate) && recalibrate >= 0)) throw new InvalidArgumentError('recalibrateStats', recalibrate, 'a non-negative integer (0: off)');
   assertSeed('seed', settings.seed);
   assertSeed('seed + seeds - 1', settings.seed + seeds - 1);
-  return { ...settings, variants, seeds, recalibrateStats: recalibrate, initSeeds: seedRange(settings.seed, seeds) };
+  const s = settings;
+  // Only the protocol's own fields: a caller's object (CLI options) may carry more, and a queued job carries these.
+  return {
+    architecture: s.architecture,
+    ...(s.depth !== undefined ? { depth: s.depth } : {}),
+    dataset: s.dataset,
+    ...(s.dataDir !== undefined ? { dataDir: s.dataDir } : {}),
+    holdout: s.holdout,
+    ...(s.trainLimit !== undefined ? { trainLimit: s.trainLimit } : {}),
+    ...(s.testLimit !== undefined ? { testLimit: s.testLimit } : {}),
+    batchSize: [...s.batchSize],
+    width: s.width,
+    epochs: s.epochs,
+    schedule: [...s.schedule],
+    ...(s.lr !== undefined ? { lr: s.lr } : {}),
+    momentum: s.momentum,
+    methods: [...s.methods],
+    seed: s.seed,
+    variants,
+    seeds,
+    recalibrateStats: recalibrate,
+    initSeeds: seedRange(s.seed, seeds),
+  };
 }
 
 /** The training and test images of a sweep, as every run of it sees them. */
