@@ -220,7 +220,8 @@ function childCpuTicks(pid: number): Map<number, number> {
 
   it('reproduce vgg6 --queue runs one job per run on the workers (images by name from their --data-dir) and gives the runs of a run on this process', async () => {
     const args = ['reproduce', 'vgg6', '--dataset', 'mnist', '--data-dir', sharedData('images', 'mnist'), '--holdout', '--train-limit', '64', '--test-limit', '32', '--width', '0.03125', '--batch-size', '32', '--epochs', '1', '--seeds', '1', '--methods', 'sp,gmp', '--no-figures', '--json'];
-    const here = await run([...args, '--out', tmp()]);
+    const hereDir = tmp();
+    const here = await run([...args, '--out', hereDir]);
     expect(here.code).toBe(0);
     // The workers hold the image sets side by side (mnist/, cifar10/): they find mnist/ by the job's data name.
     const w = worker(redis.url, ['--data-dir', sharedData('images'), '--concurrency', '2']);
@@ -244,8 +245,35 @@ function childCpuTicks(pid: number): Map<number, number> {
     expect(again.code).toBe(0);
     expect(outcome(JSON.parse(again.out).runs)).toEqual(outcome(a.runs));
     expect(await recorded()).toEqual({ results: 2, failures: 0, duplicates: 0 });
-    // Table 1's report does not take a vision sweep for a UCI one.
-    expect((await run(['report', '--queue', redis.url, '--out', tmp()])).err).toMatch(/is a vision sweep; report aggregates uci sweeps/);
+
+    // report re-aggregates the sweep without training, from the queue's store and from the command's --out:
+    // the command's own results.json and table, and the curves figure.
+    const own = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    const table = (dir: string) => fs.readFileSync(path.join(dir, 'table.md'), 'utf8').split('\n\n')[0];
+    const fromQueue = tmp();
+    const viaQueue = await run(['report', '--queue', redis.url, '--out', fromQueue, '--no-figures', '--json']);
+    expect(viaQueue.err).toBe('');
+    expect(viaQueue.code).toBe(0);
+    expect(JSON.parse(viaQueue.out)).toEqual({ ...own, missing: 0 });
+    expect(JSON.parse(fs.readFileSync(path.join(fromQueue, 'results.json'), 'utf8'))).toEqual(own);
+    expect(own.runs).toHaveLength(2);
+    expect(table(fromQueue)).toBe(table(out));
+    const fromOut = tmp();
+    // The built CLI: figures render in a plain Node process.
+    const viaDir = geoparam(['report', '--from', out, '--out', fromOut]);
+    expect(await viaDir.exited).toBe(0);
+    expect(viaDir.output()).toContain(table(out));
+    expect(viaDir.output()).toMatch(/Aggregated from .*jobs\.jsonl without training\./);
+    expect(JSON.parse(fs.readFileSync(path.join(fromOut, 'results.json'), 'utf8'))).toEqual(own);
+    expect(fs.readFileSync(path.join(fromOut, 'vgg6-curves.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(fs.readFileSync(path.join(fromOut, 'vgg6-curves.png')).subarray(1, 4).toString()).toBe('PNG');
+    // Nothing was trained or recorded again.
+    expect(w.output().match(/started vgg6 mnist/g)).toHaveLength(2);
+    expect(await recorded()).toEqual({ results: 2, failures: 0, duplicates: 0 });
+    // A run on this process keeps no journal: report names the directory and what it lacks.
+    const local = await run(['report', '--from', hereDir, '--out', tmp(), '--json']);
+    expect(local.code).toBe(4);
+    expect(JSON.parse(local.err).error).toMatchObject({ code: 'SWEEP_DIR', message: expect.stringContaining(`${hereDir} holds no sweep.json and jobs.jsonl: it holds the runs of a command that trained on its own process`) });
   }, 240_000);
 
   it('loses nothing and records nothing twice when Redis is shut down and restarted mid-sweep', async () => {

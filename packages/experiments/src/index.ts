@@ -30,3 +30,4 @@ export * from './vision/protocol';
 export * from './vision/aggregate';
 export * from './vision/render';
 export * from './vision/job';
+export * from './report';

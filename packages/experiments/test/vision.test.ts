@@ -1,11 +1,19 @@
 import '@geoparam/backend-wasm/register';
-import { InvalidArgumentError, buildId, fingerprint, useBackend } from '@geoparam/core';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CorruptFileError, InvalidArgumentError, buildId, fingerprint, useBackend } from '@geoparam/core';
 import { sharedData } from '@geoparam/test-utils';
 import {
   DataMismatchError,
   JobRefusedError,
   RecordSet,
+  SweepDirError,
+  SweepNotReportableError,
   aggregateVision,
+  loadSweepDir,
+  memberRecord,
+  reportProtocol,
   pendingJobs,
   planVision,
   loadVisionData,
@@ -19,6 +27,7 @@ import {
   visionTable,
   type Job,
   type VisionData,
+  type VisionRun,
   type VisionSettings,
 } from '@geoparam/experiments';
 
@@ -147,5 +156,64 @@ describe('runJob registry', () => {
     const resolveData = () => Promise.reject(new Error('must not be called'));
     await expect(runJob(job, { resolveData, buildId: 'A', backend: 'cpu' })).rejects.toThrow(JobRefusedError);
     await expect(runJob(job, { resolveData, buildId: 'A', backend: 'cpu' })).rejects.toThrow(/experiment "nope", which this build cannot run/);
+  });
+});
+
+describe('reporting a vision sweep again (reportProtocol, loadSweepDir)', () => {
+  it('aggregates the records of a plan from its stored settings alone, as the command does; names failed and missing runs', async () => {
+    await useBackend('wasm');
+    const settings = resolveVisionSettings({ ...tiny, seeds: 2 });
+    const data = await loadVisionData(settings);
+    const plan = planVision(settings, data, 'wasm', 'A');
+    const members = plan.phases[0]!.members(new RecordSet());
+    expect(members).toHaveLength(4);
+    // Results as workers record them (no training needed to aggregate): SP seed 0 failed, GmP seed 1 has no record yet.
+    const result = (k: number): VisionRun => {
+      const { settings: _s, ...run } = members[k]!.run;
+      return { ...run, label: run.variant, epochs: 1, stopReason: 'epochs', top1: 0.1 * (k + 1), top5: 0.5, curve: { top1: [0.1], top5: [0.5], loss: [2] }, seconds: 1, msPerStep: 1 };
+    };
+    const records = new RecordSet();
+    records.add([memberRecord(members[0]!, { error: 'non-finite loss' }), memberRecord(members[1]!, { result: result(1) }), memberRecord(members[2]!, { result: result(2) })]);
+    // The settings as a queue or sweep.json stores them: JSON, without the images or their path.
+    const stored = JSON.parse(JSON.stringify(plan.settings)) as unknown;
+    expect(JSON.stringify(stored)).not.toContain(sharedData('images'));
+    const protocol = reportProtocol('vision');
+    const aggregate = protocol.aggregate(stored, records);
+    const sweep = visionFingerprint(settings, data, 'wasm');
+    expect(aggregate.results).toEqual(aggregateVision(settings, data, sweep, 'wasm', [result(1), result(2)]));
+    expect(aggregate.failures).toEqual(['SP batch 32 seed 0: non-finite loss']);
+    expect(aggregate.missing).toBe(1);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-vision-report-'));
+    const { markdown, files } = await protocol.write(dir, stored, aggregate, { figures: false, notes: ['one note'] });
+    expect(files).toEqual([path.join(dir, 'results.json'), path.join(dir, 'table.md')]);
+    expect(JSON.parse(fs.readFileSync(files[0]!, 'utf8'))).toEqual(JSON.parse(JSON.stringify(aggregate.results)));
+    expect(fs.readFileSync(files[1]!, 'utf8')).toBe(markdown + '\n');
+    expect(markdown.split('\n').slice(0, 4)).toEqual(['| variant | batch 32 top-1 / top-5 % (mean ± s.e., n = 2) |', '|---|---|', '| SP | 30.00 ± 0.00 / 50.00 ± 0.00 |', '| GmP | 20.00 ± 0.00 / 50.00 ± 0.00 |']);
+    expect(markdown).toMatch(/one note$/);
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    // A sweep stored without the fingerprint and data note cannot be planned again; an unknown experiment has no protocol.
+    const { sweep: _old, ...older } = stored as Record<string, unknown>;
+    expect(() => protocol.aggregate(older, records)).toThrow(SweepNotReportableError);
+    expect(() => protocol.aggregate(older, records)).toThrow(/cannot report a vision sweep: its stored settings carry no sweep fingerprint/);
+    expect(() => reportProtocol('nope')).toThrow(/cannot report a nope sweep: this build reports uci, vision sweeps/);
+  }, 60_000);
+
+  it('loadSweepDir names the directory and what it lacks, and a sweep.json without an experiment', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-sweep-dir-'));
+    expect(() => loadSweepDir(dir)).toThrow(SweepDirError);
+    expect(() => loadSweepDir(dir)).toThrow(`${dir} holds no sweep.json and jobs.jsonl: give the --out directory of geoparam reproduce uci, or of reproduce vgg6|resnet --queue`);
+    // A vision run on its own process leaves results.json and no journal.
+    fs.writeFileSync(path.join(dir, 'results.json'), '{}');
+    expect(() => loadSweepDir(dir)).toThrow(/holds no sweep\.json and jobs\.jsonl: it holds the runs of a command that trained on its own process/);
+    fs.writeFileSync(path.join(dir, 'sweep.json'), '{"settings": {}}');
+    fs.writeFileSync(path.join(dir, 'jobs.jsonl'), '');
+    expect(() => loadSweepDir(dir)).toThrow(CorruptFileError);
+    fs.writeFileSync(path.join(dir, 'sweep.json'), '{"experiment": "vision", "settings": {"x": 1}}');
+    const loaded = loadSweepDir(dir);
+    expect(loaded.sweep).toEqual({ experiment: 'vision', settings: { x: 1 } });
+    expect(loaded.records.all()).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -13,11 +13,13 @@ import {
   resolveVisionSettings,
   runPlan,
   trainVisionRun,
-  visionCurvesFigure,
   visionFingerprint,
   visionProtocolNotes,
+  visionRecords,
+  visionRunName,
   visionRuns,
   visionTable,
+  writeVisionReport,
   type PlannedVisionRun,
   type ResolvedVisionSettings,
   type VisionData,
@@ -26,7 +28,6 @@ import {
 } from '@geoparam/experiments';
 import { resolveVariant } from '@geoparam/parameterizations';
 import { ProgressBar } from '@geoparam/trainer';
-import { writeFigure } from '@geoparam/plot';
 import { describeBackend } from '../backends';
 import { assertCheckpointMatches, checkpointFingerprint, readPartial } from '../experiments/fingerprints';
 import { runManifest, writeJson } from '../experiments/manifest';
@@ -63,17 +64,16 @@ export async function runReproduceVision(o: VisionOptions, log: (line: string) =
   const { runs, failures } = o.queue ? await trainOnQueue(o, o.queue, settings, data, backend.name, say) : { runs: await trainHere(o, settings, data, fingerprint, say), failures: [] };
   const out = o.out;
   const results = aggregateVision(settings, data, fingerprint, backend.name, runs);
-  writeJson(out, 'results.json', results);
+  const written = await writeVisionReport(out, results, settings, { figures: o.figures });
   writeJson(out, 'manifest.json', runManifest(backend, { ...o, seeds: settings.seeds, initSeeds: settings.initSeeds, recalibrateStats: settings.recalibrateStats, recalibrateNote: VISION_RECALIBRATE_NOTE }));
   // Written after results.json: a run on this process is finished only then.
   if (!o.queue) fs.rmSync(path.join(out, 'partial.json'), { force: true });
-  if (o.figures) await writeFigure(visionCurvesFigure(results.runs, results.model, o.dataset), path.join(out, `${o.architecture}-curves`));
   if (o.json) log(JSON.stringify(results, null, 2));
   else {
     const table = visionTable(results, settings);
     say('');
     say(formatTable(table.header, table.rows));
-    say(`\nresults: ${path.join(out, 'results.json')}${o.figures ? `, curves: ${path.join(out, `${o.architecture}-curves.svg`)}` : ''}`);
+    say(`\nresults: ${written.files.join(', ')}`);
   }
   if (failures.length) throw new RunsFailedError(failures, path.join(out, 'results.json'));
 }
@@ -140,6 +140,8 @@ async function trainOnQueue(o: VisionOptions, url: string, settings: ResolvedVis
   fs.mkdirSync(o.out, { recursive: true });
   const journalFile = path.join(o.out, 'jobs.jsonl');
   const journal = Journal.open(journalFile);
+  // What `geoparam report --from` re-aggregates the journal with.
+  writeJson(o.out, 'sweep.json', { experiment: plan.experiment, settings: plan.settings });
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   process.once('SIGINT', onSignal);
@@ -151,7 +153,7 @@ async function trainOnQueue(o: VisionOptions, url: string, settings: ResolvedVis
       where: `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …)`,
       onRecord: (record, { done, total }) => {
         const run = record.result as VisionRun | undefined;
-        const what = runName(record.run as PlannedVisionRun);
+        const what = visionRunName(record.run as PlannedVisionRun);
         say(run ? `  [${done}/${total}] ${what}: top-1 ${(100 * run.top1).toFixed(2)}%, top-5 ${(100 * run.top5).toFixed(2)}% after ${run.epochs} epochs (${run.seconds.toFixed(0)} s)` : `  [${done}/${total}] FAILED ${what}: ${record.error}`);
       },
     });
@@ -159,13 +161,6 @@ async function trainOnQueue(o: VisionOptions, url: string, settings: ResolvedVis
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
-  const records = plan.phases[0]!.members(journal).map((m) => ({ member: m, record: journal.get(m.key) }));
-  return {
-    runs: records.flatMap(({ record }) => (record?.result !== undefined ? [record.result as VisionRun] : [])),
-    failures: records.filter(({ record }) => record?.result === undefined).map(({ member, record }) => `${runName(member.run)}: ${record?.error ?? 'no result'}`),
-  };
-}
-
-function runName(run: PlannedVisionRun): string {
-  return `${resolveVariant(run.variant).label} batch ${run.batchSize} seed ${run.seed}`;
+  const { runs, failures, missing } = visionRecords(plan, journal);
+  return { runs, failures: [...failures, ...missing.map((name) => `${name}: no result`)] };
 }

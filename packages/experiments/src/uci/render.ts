@@ -3,8 +3,10 @@ import { writeFigure } from '@geoparam/plot';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { jsonText, writeFileAtomicSync } from '@geoparam/core/node';
 import { methodLabel } from '@geoparam/parameterizations';
-import { describeUciFailure, type UciResults } from './aggregate';
+import type { ReportProtocol } from '../report';
+import { aggregateUci, describeUciFailure, type UciResults } from './aggregate';
 import { uciFigure } from './figure';
+import { planUci, type UciSettings } from './plan';
 
 const STACK_LABELS: Record<string, string> = {
   auto: 'the splits of each data set and method trained stacked where a training split is one batch',
@@ -68,3 +70,18 @@ export async function writeUciReport(dir: string, results: UciResults, options: 
   }
   return { markdown, files };
 }
+
+/** How `geoparam report` aggregates and writes a UCI sweep: Table 1 of its plan's records (`aggregateUci`, `writeUciReport`). */
+export const UCI_REPORTS: ReportProtocol = {
+  experiment: 'uci',
+  aggregate(settings, records) {
+    const results = aggregateUci(planUci(settings as UciSettings), records);
+    const missing = Object.values(results.datasets)
+      .flatMap((byMethod) => Object.values(byMethod))
+      .reduce((n, cell) => n + cell.missing, 0);
+    return { results, failures: results.failures.map(describeUciFailure), missing };
+  },
+  write(dir, _settings, aggregate, options) {
+    return writeUciReport(dir, aggregate.results as UciResults, options);
+  },
+};

@@ -1,6 +1,9 @@
 import type { Fingerprint } from '@geoparam/core';
+import { resolveVariant } from '@geoparam/parameterizations';
+import type { RecordLookup } from '../plan';
 import { describeSample, pairedDifferences, type SampleSummary } from '../statistics';
-import { VISION_RECALIBRATE_NOTE, visionModelName, type ResolvedVisionSettings, type VisionData, type VisionRun } from './protocol';
+import type { VisionPlan } from './job';
+import { VISION_RECALIBRATE_NOTE, visionModelName, type PlannedVisionRun, type ResolvedVisionSettings, type VisionData, type VisionRun } from './protocol';
 
 /** Top-1 and top-5 (in %) of a variant at a batch size over its seeds, and its top-1 difference to SP on the same seeds. */
 export interface VisionCell {
@@ -52,7 +55,7 @@ export interface VisionResults {
 }
 
 /** The results of a sweep's runs (sorted by batch size, variant and seed), summarized per batch size and variant over the seeds. */
-export function aggregateVision(settings: ResolvedVisionSettings, data: VisionData, sweep: Fingerprint, backend: string, runs: readonly VisionRun[]): VisionResults {
+export function aggregateVision(settings: ResolvedVisionSettings, data: Pick<VisionData, 'flip' | 'note'>, sweep: Fingerprint, backend: string, runs: readonly VisionRun[]): VisionResults {
   const sorted = sortVisionRuns(runs, settings);
   return {
     experiment: settings.architecture,
@@ -75,4 +78,21 @@ export function aggregateVision(settings: ResolvedVisionSettings, data: VisionDa
     })),
     runs: sorted,
   };
+}
+
+/** A run as logs and failure lists name it: `GmP batch 32 seed 0`. */
+export function visionRunName(run: Pick<PlannedVisionRun, 'variant' | 'batchSize' | 'seed'>): string {
+  return `${resolveVariant(run.variant).label} batch ${run.batchSize} seed ${run.seed}`;
+}
+
+/** The recorded outcomes of a vision plan's runs: the finished runs, the failed ones named with their error, and those without a record. */
+export function visionRecords(plan: VisionPlan, records: RecordLookup): { runs: VisionRun[]; failures: string[]; missing: string[] } {
+  const out = { runs: [] as VisionRun[], failures: [] as string[], missing: [] as string[] };
+  for (const member of plan.phases[0]!.members(records)) {
+    const record = records.get(member.key);
+    if (record?.result !== undefined) out.runs.push(record.result as VisionRun);
+    else if (record) out.failures.push(`${visionRunName(member.run)}: ${record.error ?? 'unknown error'}`);
+    else out.missing.push(visionRunName(member.run));
+  }
+  return out;
 }

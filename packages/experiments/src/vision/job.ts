@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sha256Hex } from '@geoparam/core';
+import { sha256Hex, type Fingerprint } from '@geoparam/core';
 import { resolveVariant } from '@geoparam/parameterizations';
 import { DataMismatchError, type DataRef, type DataSource } from '../data';
 import { memberRecord, type Job, type Member } from '../job';
@@ -16,7 +16,11 @@ export interface VisionJobRun extends PlannedVisionRun {
   settings: VisionJobSettings;
 }
 
-/** A vision plan's settings: the sweep's, its data by name and sha256, backend and build. */
+/**
+ * A vision plan's settings: the sweep's, its data by name and sha256, backend and build, and what
+ * results.json states of the data. Enough to plan the sweep again and aggregate its records
+ * without the images (`geoparam report`).
+ */
 export interface VisionPlanSettings {
   settings: VisionJobSettings;
   /** The data set's name and the sha256 of the training and test images and labels (after subsets). */
@@ -24,6 +28,12 @@ export interface VisionPlanSettings {
   backend: string;
   /** The geoparam build (`buildId()`): workers of another build refuse the jobs. */
   buildId: string;
+  /** The sweep's fingerprint (`visionFingerprint`): every run's key derives from it. */
+  sweep: Fingerprint;
+  /** Whether training flips images (`VisionData.flip`). */
+  flip: boolean;
+  /** How the images were split and subset (`VisionData.note`). */
+  note: string;
 }
 
 /** A vision sweep's plan. */
@@ -37,12 +47,17 @@ export type VisionPlan = Plan<VisionJobRun, VisionPlanSettings>;
  */
 export function planVision(settings: ResolvedVisionSettings, data: VisionData, backend: string, buildId: string): VisionPlan {
   const { dataDir: _local, ...portable } = settings;
-  const sweep = visionFingerprint(settings, data, backend);
-  const members: Member<VisionJobRun>[] = visionRuns(settings, sweep).map((run) => ({ key: run.fingerprint.hash, fingerprint: run.fingerprint, run: { ...run, settings: portable } }));
   const ref: DataRef = { name: data.identity.name, sha256: data.identity.sha256 };
+  return visionPlan({ settings: portable, data: ref, backend, buildId, sweep: visionFingerprint(settings, data, backend), flip: data.flip, note: data.note });
+}
+
+/** The plan of a vision sweep from its stored settings (a queue's sweep record, sweep.json): the jobs `planVision` gave, without loading the images. */
+export function visionPlan(planSettings: VisionPlanSettings): VisionPlan {
+  const { settings, data, backend, buildId, sweep } = planSettings;
+  const members: Member<VisionJobRun>[] = visionRuns(settings, sweep).map((run) => ({ key: run.fingerprint.hash, fingerprint: run.fingerprint, run: { ...run, settings } }));
   return {
     experiment: 'vision',
-    settings: { settings: portable, data: ref, backend, buildId },
+    settings: planSettings,
     phases: [{ name: 'final', description: `${settings.architecture} runs`, members: () => members }],
     jobs: (phase, list) =>
       (list as Member<VisionJobRun>[]).map((member) => {
@@ -56,7 +71,7 @@ export function planVision(settings: ResolvedVisionSettings, data: VisionData, b
           label: `${run.settings.architecture} ${settings.dataset} ${resolveVariant(run.variant).label} batch ${run.batchSize} seed ${run.seed}`,
           backend,
           buildId,
-          data: [ref],
+          data: [data],
           options: {},
           members: [member],
         };

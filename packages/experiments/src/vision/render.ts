@@ -1,8 +1,13 @@
+import * as path from 'node:path';
+import { jsonText, writeFileAtomicSync } from '@geoparam/core/node';
 import { VARIANTS, resolveVariant } from '@geoparam/parameterizations';
-import type { FigureSpec } from '@geoparam/plot';
+import { writeFigure, type FigureSpec } from '@geoparam/plot';
+import { SweepNotReportableError } from '../errors';
+import type { ReportProtocol } from '../report';
 import { formatMeanSe } from '../statistics';
 import { describeSeeds } from '../study/render';
-import type { VisionResults } from './aggregate';
+import { aggregateVision, visionRecords, type VisionResults } from './aggregate';
+import { visionPlan, type VisionPlanSettings } from './job';
 import { TABLE2_TOP1, visionModelName, type ResolvedVisionSettings, type VisionData } from './protocol';
 
 /**
@@ -73,3 +78,54 @@ export function visionCurvesFigure(runs: readonly VisionCurveRun[], model: strin
     resolve: { scale: { y: 'independent' } },
   } as FigureSpec;
 }
+
+/** The table as markdown (table.md): `visionTable`, then what it shows and `notes`. */
+export function renderVisionMarkdown(results: VisionResults, settings: ResolvedVisionSettings, notes: readonly string[] = []): string {
+  const { header, rows } = visionTable(results, settings);
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `${results.model} on ${results.dataset} (${results.data}): test top-1 / top-5 accuracy %, mean ± s.e. over initializations ${describeSeeds(results.initSeeds)}; up to ${results.epochs} epochs, ${results.backend}.`,
+    ...notes,
+  ].join('\n');
+}
+
+/** Writes results.json, table.md and, with `figures`, the curves figure (`<architecture>-curves.svg/png`). Every file atomically. */
+export async function writeVisionReport(dir: string, results: VisionResults, settings: ResolvedVisionSettings, options: { figures: boolean; notes?: readonly string[] }): Promise<{ markdown: string; files: string[] }> {
+  const markdown = renderVisionMarkdown(results, settings, options.notes);
+  const files = [path.join(dir, 'results.json'), path.join(dir, 'table.md')];
+  writeFileAtomicSync(files[0]!, jsonText(results));
+  writeFileAtomicSync(files[1]!, markdown + '\n');
+  if (options.figures) {
+    const figure = path.join(dir, `${settings.architecture}-curves`);
+    await writeFigure(visionCurvesFigure(results.runs, results.model, settings.dataset), figure);
+    files.push(`${figure}.svg`);
+  }
+  return { markdown, files };
+}
+
+function storedVisionSettings(settings: unknown): VisionPlanSettings {
+  const s = settings as Partial<VisionPlanSettings> | null;
+  if (typeof s?.sweep?.hash !== 'string' || typeof s.flip !== 'boolean' || typeof s.note !== 'string' || typeof s.settings !== 'object') {
+    throw new SweepNotReportableError(
+      'vision',
+      'its stored settings carry no sweep fingerprint and data note (a geoparam build before report read vision sweeps stored it); run its reproduce command with --queue again: it trains nothing already recorded and stores them',
+    );
+  }
+  return s as VisionPlanSettings;
+}
+
+/** How `geoparam report` aggregates and writes a vision sweep: the runs its plan's records hold, as `reproduce vgg6|resnet` writes them. */
+export const VISION_REPORTS: ReportProtocol = {
+  experiment: 'vision',
+  aggregate(settings, records) {
+    const s = storedVisionSettings(settings);
+    const { runs, failures, missing } = visionRecords(visionPlan(s), records);
+    return { results: aggregateVision(s.settings, { flip: s.flip, note: s.note }, s.sweep, s.backend, runs), failures, missing: missing.length };
+  },
+  write(dir, settings, aggregate, options) {
+    return writeVisionReport(dir, aggregate.results as VisionResults, storedVisionSettings(settings).settings, options);
+  },
+};
