@@ -150,7 +150,7 @@ async function trainOnQueue(o: VisionOptions, url: string, settings: ResolvedVis
     await runPlan(plan, runner, journal, {
       log: say,
       signal: interrupt.signal,
-      where: `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …)`,
+      where: `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …; geoparam report --queue … --out DIR)`,
       onRecord: (record, { done, total }) => {
         const run = record.result as VisionRun | undefined;
         const what = visionRunName(record.run as PlannedVisionRun);
