@@ -172,7 +172,11 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
       .option('--stability-steps <n>', 'steps recorded in the lr 0.1 stability run', parsePositiveInteger, defaults.stabilitySteps)
       .option('--json', 'print results.json instead of the table', false)
       .option('--no-figures', 'skip rendering the SVG/PNG figures')
-      .option('--resume', 'continue an interrupted run in --out: its finished methods and seed runs are reused, the method in progress trains again', false);
+      .option('--resume', 'continue an interrupted run in --out: its finished methods and seed runs are reused, the method in progress trains again', false)
+      .addOption(
+        new Option('--queue <url>', 'submit the runs (one job per method × data draw) to geoparam workers on this Redis (redis[s]://[user:password@]HOST:PORT[/db]) and follow them; rerunning reuses jobs.jsonl in --out; Ctrl-C detaches').conflicts('resume'),
+      )
+      .option('--job-timeout <seconds>', 'with --queue: time limit of one job', parsePositiveInteger);
     if (experiment === 'banana') {
       command.option('--data-dir <path>', 'a local banana.csv or its directory (default: download once, verify sha256, cache)');
     }
@@ -258,11 +262,11 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
 
   program
     .command('worker')
-    .description('run sweep jobs from a queue (geoparam reproduce uci|vgg6|resnet --queue) in worker processes, one tfjs engine each, until stopped')
+    .description('run sweep jobs from a queue (geoparam reproduce uci|vgg6|resnet|levy|banana --queue) in worker processes, one tfjs engine each, until stopped')
     .requiredOption('--queue <url>', 'the Redis the sweep was submitted to: redis[s]://[user:password@]HOST:PORT[/db]')
     .option('--concurrency <n>', 'jobs at once, each in its own process (default: CPU cores)', parsePositiveInteger, UCI_DEFAULTS.workers)
     .addOption(new Option('--backend <name>', 'compute backend: only jobs planned for it are taken').choices(BACKEND_CHOICES).default('wasm'))
-    .option('--data-dir <path>', 'this machine\'s data: UCI CSVs (<name>.csv), image sets in <name>/ (mnist, cifar10) or the directory itself; a job whose data have another sha256 is refused')
+    .option('--data-dir <path>', 'this machine\'s data: UCI CSVs (<name>.csv), image sets and banana.csv in <name>/ (mnist, cifar10, banana) or the directory itself; a job whose data have another sha256 is refused')
     .option('--until-drained', 'exit once no job is waiting, delayed or running (a dead peer\'s job is waited for and re-run)', false)
     .option('--job-timeout <seconds>', 'time limit of a job whose submitter set none', parsePositiveInteger)
     .action(async (options) => runWorker(options, io.log));

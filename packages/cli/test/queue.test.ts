@@ -276,6 +276,59 @@ function childCpuTicks(pid: number): Map<number, number> {
     expect(JSON.parse(local.err).error).toMatchObject({ code: 'SWEEP_DIR', message: expect.stringContaining(`${hereDir} holds no sweep.json and jobs.jsonl: it holds the runs of a command that trained on its own process`) });
   }, 240_000);
 
+  it('reproduce levy|banana --queue runs one job per method × data draw (Banana read by name from the workers\' --data-dir) and gives the results of a run on this process', async () => {
+    // Every value but wall times: the same stacks trained the same runs.
+    const withoutWallTimes = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(withoutWallTimes) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'wallSeconds').map(([k, v]) => [k, withoutWallTimes(v)])) : value;
+    const read = (dir: string, file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const w = worker(redis.url, ['--data-dir', sharedData()]);
+    await w.waitFor(/takes wasm jobs/);
+    const studies = [
+      { name: 'levy', title: 'Levy', metric: 'testRmse', args: ['reproduce', 'levy', '--epochs', '30', '--seeds', '2', '--data-seeds', '2', '--stability-steps', '5', '--methods', 'sp,gmp', '--no-figures', '--json'] },
+      { name: 'banana', title: 'Banana', metric: 'testAccuracy', args: ['reproduce', 'banana', '--data-dir', sharedData('banana'), '--epochs', '3', '--seeds', '2', '--data-seeds', '2', '--stability-steps', '3', '--methods', 'sp,gmp', '--no-figures', '--json'] },
+    ];
+    let recordedSoFar = 0;
+    for (const study of studies) {
+      const hereDir = tmp();
+      const here = await run([...study.args, '--out', hereDir]);
+      expect(here.code).toBe(0);
+      const out = tmp();
+      const queued = await run([...study.args, '--queue', redis.url, '--out', out]);
+      expect(queued.err).toBe('');
+      expect(queued.code).toBe(0);
+      const [a, b] = [read(hereDir, 'results.json'), read(out, 'results.json')];
+      // 2 methods × 2 draws × 2 initializations, each run's test number identical, and so every summary.
+      const numbers = (r: { methods: Record<string, { runs: Record<string, number>[] }> }) => Object.values(r.methods).flatMap((m) => m.runs.map((run) => run[study.metric]));
+      expect(numbers(b)).toHaveLength(8);
+      expect(numbers(b)).toEqual(numbers(a));
+      expect(withoutWallTimes(b)).toEqual(withoutWallTimes(a));
+      expect(JSON.parse(queued.out)).toEqual(b);
+      expect(read(out, 'trajectories.json')).toEqual(read(hereDir, 'trajectories.json'));
+      expect(w.output().match(new RegExp(`finished ${study.title} \\S+ data draw \\d( \\(showcase\\))?: 1 recorded`, 'g'))).toHaveLength(4);
+      recordedSoFar += 4;
+      // Every group has its record: the same command again trains nothing.
+      const again = await run([...study.args, '--queue', redis.url, '--out', out]);
+      expect(again.code).toBe(0);
+      expect(withoutWallTimes(JSON.parse(again.out))).toEqual(withoutWallTimes(a));
+      expect(w.output().match(new RegExp(`started ${study.title} `, 'g'))).toHaveLength(4);
+      expect(await recorded()).toEqual({ results: recordedSoFar, failures: 0, duplicates: 0 });
+      // report re-aggregates the journal without training: the same results.json, and the figures.
+      if (study.name === 'levy') {
+        const fromOut = tmp();
+        const viaDir = geoparam(['report', '--from', out, '--out', fromOut]);
+        expect(await viaDir.exited).toBe(0);
+        expect(viaDir.output()).toMatch(/Aggregated from .*jobs\.jsonl without training\./);
+        expect(read(fromOut, 'results.json')).toEqual(b);
+        expect(fs.readFileSync(path.join(fromOut, 'levy-fit.svg'), 'utf8')).toMatch(/^<svg/);
+        expect(fs.readFileSync(path.join(fromOut, 'levy-stability.png')).subarray(1, 4).toString()).toBe('PNG');
+      }
+    }
+    // --queue with --resume is refused, as for vision.
+    const both = await run([...studies[0]!.args, '--queue', redis.url, '--resume', '--out', tmp()]);
+    expect(both.code).not.toBe(0);
+    expect(both.err).toMatch(/--queue.*cannot be used with option '--resume'|--resume.*--queue/);
+  }, 300_000);
+
   it('loses nothing and records nothing twice when Redis is shut down and restarted mid-sweep', async () => {
     const out = tmp();
     const w = worker(redis.url, ['--concurrency', '2']);

@@ -19,6 +19,7 @@ export * from './uci/render';
 export { uciFigure } from './uci/figure';
 export * from './study/runs';
 export * from './study/run-study';
+export * from './study/job';
 export * from './levy/protocol';
 export * from './banana/protocol';
 export * from './study/aggregate';

@@ -4,6 +4,7 @@ import { CorruptFileError, readJsonFileSync } from '@geoparam/core/node';
 import { SweepDirError, SweepNotReportableError } from './errors';
 import type { RecordLookup } from './plan';
 import { Journal } from './records';
+import { STUDY_REPORTS } from './study/job';
 import { UCI_REPORTS } from './uci/render';
 import { VISION_REPORTS } from './vision/render';
 
@@ -39,7 +40,7 @@ export interface ReportProtocol {
   write(dir: string, settings: unknown, aggregate: SweepAggregate, options: SweepReportOptions): Promise<{ markdown: string; files: string[] }>;
 }
 
-const REPORTS: ReadonlyMap<string, ReportProtocol> = new Map([UCI_REPORTS, VISION_REPORTS].map((p) => [p.experiment, p]));
+const REPORTS: ReadonlyMap<string, ReportProtocol> = new Map([UCI_REPORTS, VISION_REPORTS, STUDY_REPORTS].map((p) => [p.experiment, p]));
 
 /** The report protocol of an experiment; a `SweepNotReportableError` naming the known ones when none is registered. */
 export function reportProtocol(experiment: string): ReportProtocol {

@@ -2,6 +2,7 @@ import type { Dataset } from '@geoparam/datasets';
 import type { DataRef, DataSource } from './data';
 import { JobRefusedError } from './errors';
 import type { Job, MemberRecord } from './job';
+import { STUDY_JOBS } from './study/job';
 import { UCI_JOBS } from './uci/job';
 import { VISION_JOBS } from './vision/job';
 
@@ -28,7 +29,7 @@ export interface JobProtocol {
 }
 
 /** The protocols a worker of this build can run, by experiment name. */
-const PROTOCOLS: ReadonlyMap<string, JobProtocol> = new Map([UCI_JOBS, VISION_JOBS].map((p) => [p.experiment, p]));
+const PROTOCOLS: ReadonlyMap<string, JobProtocol> = new Map([UCI_JOBS, VISION_JOBS, STUDY_JOBS].map((p) => [p.experiment, p]));
 
 /**
  * Runs one job: every member's outcome as a record (a run stopped by a non-finite metric is a

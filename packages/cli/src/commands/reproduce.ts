@@ -1,15 +1,26 @@
 import * as fs from 'node:fs';
 import { onInterrupt, readJsonFileSync } from '@geoparam/core/node';
 import * as path from 'node:path';
-import { assertPositiveInteger, assertSameFingerprint, assertSeed, fingerprintFrom, useBackend, type Fingerprint } from '@geoparam/core';
+import { assertPositiveInteger, assertSameFingerprint, assertSeed, buildId, fingerprintFrom, useBackend, type Fingerprint } from '@geoparam/core';
 import { assertDataDraw, loadBanana, type DataDraw } from '@geoparam/datasets';
 import {
   BANANA_DEFAULTS,
   BANANA_STUDY,
   INIT_NOTE,
+  Journal,
   LEVY_DEFAULTS,
   LEVY_STUDY,
+  RunsFailedError,
   aggregateStudy,
+  aggregateStudySweep,
+  levyDataRef,
+  runPlan,
+  studyGroupName,
+  studyPlan,
+  writeStudySweepReport,
+  type StudyGroupRecord,
+  type StudyJobRun,
+  type StudyJobSettings,
   protocolNote,
   describeSeeds,
   levyDraws,
@@ -23,14 +34,16 @@ import {
   type EvaluationProtocol,
   type LevyMethodResult,
   type SeedRun,
+  type StudyResults,
 } from '@geoparam/experiments';
 import { ProgressBar } from '@geoparam/trainer';
 import { methodLabel } from '@geoparam/parameterizations';
 import { describeBackend } from '../backends';
-import { dataIdentity, methodFingerprint, readPartial, runFingerprint } from '../experiments/fingerprints';
+import { dataIdentity, methodFingerprint, readPartial, runFingerprint, type DataIdentity } from '../experiments/fingerprints';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { paperLearningRate, resolveMethods } from '../experiments/methods';
 import { formatTable } from '../table';
+import { queueSweepRunner } from './queue';
 
 export type Experiment = 'levy' | 'banana';
 
@@ -52,6 +65,10 @@ export interface ReproduceOptions {
   figures: boolean;
   json: boolean;
   resume: boolean;
+  /** Run on queue workers at this Redis URL instead of this process (`geoparam worker`): one job per method × data draw. */
+  queue?: string;
+  /** With `queue`: the time limit of one job, in seconds. */
+  jobTimeout?: number;
 }
 
 /** Levy watches the training loss by default, as the reference does: honest, the test grid is never looked at. */
@@ -117,9 +134,7 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
 
   const levyData = experiment === 'levy' ? levyDraws(options.seed, dataSeeds, dataDraw) : undefined;
   const bananaData = experiment === 'banana' ? await loadBanana(options.dataDir ? { path: options.dataDir } : {}) : undefined;
-  const data = levyData
-    ? dataIdentity('levy', ...levyData.flatMap(({ data: d }) => [d.train.x, d.train.y, d.test.x, d.test.y]))
-    : dataIdentity('banana', bananaData!.x, bananaData!.y);
+  const data: DataIdentity = levyData ? { ...levyDataRef({ seed: options.seed, dataSeeds, dataDraw }) } : dataIdentity('banana', bananaData!.x, bananaData!.y);
   const fingerprint = runFingerprint({
     command: `reproduce ${experiment}`,
     seed: options.seed,
@@ -132,6 +147,10 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
     data,
     backend: backend.name,
   });
+  if (options.queue) {
+    const settings: StudyJobSettings = { experiment, seed: options.seed, seeds, dataSeeds, dataDraw, methods, epochs, protocol, stabilitySteps };
+    return reproduceOnQueue(options, options.queue, out, studyPlan({ settings, data, backend: backend.name, buildId: buildId(), sweep: fingerprint }), backend, log, say);
+  }
   const wanted = methods.map((m) => methodFingerprint(fingerprint, m, paperLearningRate(m)));
   // A finished run leaves results.json only: resuming into it under other settings (e.g. another protocol) is refused too, not overwritten.
   if (options.resume) assertResultsMatch(out, fingerprint);
@@ -188,11 +207,75 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
     log(JSON.stringify({ ...results, fingerprint, wallSeconds }, null, 2));
     return;
   }
+  sayTable(facts, results, say);
+  say(`total wall time ${wallSeconds.toFixed(1)} s; results: ${path.join(out, 'results.json')}`);
+  if (figures.length) say(`figures: ${figures.filter((f) => f.endsWith('.svg')).join(', ')} (+ .png)`);
+}
+
+function sayTable(facts: (typeof STUDIES)[Experiment], results: StudyResults, say: (line: string) => void): void {
   const table = studyTable(facts, results);
   say('');
   say(formatTable(table.header, table.rows));
   studyTableNotes(results).forEach((line) => say(line));
   say('');
-  say(`total wall time ${wallSeconds.toFixed(1)} s; results: ${path.join(out, 'results.json')}`);
-  if (figures.length) say(`figures: ${figures.filter((f) => f.endsWith('.svg')).join(', ')} (+ .png)`);
+}
+
+/**
+ * The study as jobs on queue workers (one per method × data draw: the stack `runStudy` trains),
+ * followed until each has a record; jobs.jsonl and sweep.json in `out` keep them for a rerun and
+ * `geoparam report --from`. Then results.json, the figures and the table as on this process.
+ */
+async function reproduceOnQueue(
+  options: ReproduceOptions,
+  url: string,
+  out: string,
+  plan: ReturnType<typeof studyPlan>,
+  backend: Awaited<ReturnType<typeof useBackend>>,
+  log: (line: string) => void,
+  say: (line: string) => void,
+): Promise<void> {
+  const facts = STUDIES[plan.settings.settings.experiment];
+  const runner = await queueSweepRunner(url, plan.experiment, plan.settings, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say);
+  fs.mkdirSync(out, { recursive: true });
+  const journalFile = path.join(out, 'jobs.jsonl');
+  const journal = Journal.open(journalFile);
+  // What `geoparam report --from` re-aggregates the journal with.
+  writeJson(out, 'sweep.json', { experiment: plan.experiment, settings: plan.settings });
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await runPlan(plan, runner, journal, {
+      log: say,
+      signal: interrupt.signal,
+      where: `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …; geoparam report --queue … --out DIR)`,
+      onRecord: (record, { done, total }) => {
+        const group = record.result as StudyGroupRecord | undefined;
+        const what = studyGroupName(record.run as StudyJobRun);
+        say(group ? `  [${done}/${total}] ${what}: ${facts.metricName} ${[...(group.result ? [group.result.testMetric] : []), ...group.runs.map((r) => r.testMetric)].map((v) => v.toFixed(3)).join(', ')}` : `  [${done}/${total}] FAILED ${what}: ${record.error}`);
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  const aggregate = aggregateStudySweep(plan.settings, journal);
+  const { files } = await writeStudySweepReport(out, plan.settings, aggregate, { figures: options.figures });
+  const s = plan.settings.settings;
+  writeJson(
+    out,
+    'manifest.json',
+    runManifest(backend, {
+      experiment: s.experiment, seed: s.seed, dataDraw: s.dataDraw, dataSeeds: aggregate.results.dataSeeds, initSeeds: aggregate.results.initSeeds, initializations: INIT_NOTE, protocol: s.protocol,
+      protocolNote: aggregate.results.protocolNote, training: aggregate.results.training, epochs: s.epochs, stabilitySteps: s.stabilitySteps, methods: s.methods, dataDir: options.dataDir ?? null,
+    }),
+  );
+  if (options.json) log(JSON.stringify(aggregate.results, null, 2));
+  else {
+    sayTable(facts, aggregate.results, say);
+    say(`results: ${files.join(', ')}`);
+  }
+  const failures = [...aggregate.failures, ...(aggregate.missing ? [`${aggregate.missing} groups of runs have no result`] : [])];
+  if (failures.length) throw new RunsFailedError(failures, path.join(out, 'results.json'));
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { bananaExperiment, type DataDraw, type Dataset } from '@geoparam/datasets';
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import type { EvaluationProtocol } from '../protocol';
-import { runStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
+import { runStudy, type PreparedStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
 import { seedRange, type SeedRun, type StudyNetwork, type StudyTraining, type StudyTrainSpec } from '../study/runs';
 import type { StudyFacts } from '../study/aggregate';
 
@@ -89,17 +89,17 @@ export function bananaTrainSpec(full: Dataset, dataSeed: number, options: { epoc
   };
 }
 
+/** What a Banana result shows of the first draw's data. */
+export type BananaFigureData = Pick<BananaResult, 'test' | 'grid'>;
+
 /**
- * Figure 3 on `full` (the 5300 banana points, `loadBanana`): per method, every (draw,
- * initialization) run, each draw's runs as one stacked computation; on draw S the showcase run
- * (initialization S) keeps the decision grid and CAB trajectory, and the stability run (lr 0.1,
- * `stabilitySteps` steps) records each step's largest CAB angle change. `done` (from an
- * interrupted run) is not trained again.
+ * Figure 3's study on `full` (the 5300 banana points, `loadBanana`) over draws `dataSeeds`, ready
+ * to train: each draw's spec (`bananaTrainSpec`), whose `inspect` keeps the showcase run's
+ * P(class 1) on the decision grid for its method's result.
  */
-export async function runBanana(options: StudyOptions<BananaMethodResult>, full: Dataset, done?: StudyProgress<BananaMethodResult>): Promise<BananaResult> {
+export function bananaStudy(options: { epochs: number; protocol: EvaluationProtocol; dataDraw: DataDraw; signal?: AbortSignal }, full: Dataset, dataSeeds: readonly number[]): PreparedStudy<BananaMethodResult, BananaFigureData> {
   const step = (BANANA_GRID.high - BANANA_GRID.low) / (BANANA_GRID.size - 1);
   const axis = Array.from({ length: BANANA_GRID.size }, (_, i) => BANANA_GRID.low + i * step);
-  const grid = tf.tensor2d(axis.flatMap((x2) => axis.map((x1) => [x1, x2])));
   const probabilities = new Map<string, number[]>();
   const inspect: StudyTrainSpec['inspect'] = async (method, model, phase) => {
     if (phase !== 'final') return;
@@ -110,17 +110,35 @@ export async function runBanana(options: StudyOptions<BananaMethodResult>, full:
       p.dispose();
     }
   };
-  const specs = seedRange(options.seed, options.dataSeeds).map((dataSeed) => ({ dataSeed, spec: { ...bananaTrainSpec(full, dataSeed, options), inspect } }) satisfies StudyDraw);
-  try {
-    const { methods, runs, training } = await runStudy(options, specs, {
+  const specs = dataSeeds.map((dataSeed) => ({ dataSeed, spec: { ...bananaTrainSpec(full, dataSeed, options), inspect } }) satisfies StudyDraw);
+  const grid = tf.tensor2d(axis.flatMap((x2) => axis.map((x1) => [x1, x2])));
+  const test = specs[0]!.spec.test;
+  return {
+    draws: specs,
+    protocol: {
       metricName: 'test accuracy',
       stabilityMetric: 'maxAngleChange',
       describeStability: (s) => `stability max angle change at lr 0.1: ${s.max.toFixed(1)}°`,
       result: (base) => ({ ...base, gridProbability: probabilities.get(base.method) ?? [] }),
-    }, done);
-    const test = specs[0]!.spec.test;
-    return { test: { x: rows(test), y: Array.from(test.y) }, grid: { x1: axis, x2: axis, step }, methods, runs, training };
+    },
+    figureData: { test: { x: rows(test), y: Array.from(test.y) }, grid: { x1: axis, x2: axis, step } },
+    dispose: () => grid.dispose(),
+  };
+}
+
+/**
+ * Figure 3 on `full` (the 5300 banana points, `loadBanana`): per method, every (draw,
+ * initialization) run, each draw's runs as one stacked computation; on draw S the showcase run
+ * (initialization S) keeps the decision grid and CAB trajectory, and the stability run (lr 0.1,
+ * `stabilitySteps` steps) records each step's largest CAB angle change. `done` (from an
+ * interrupted run) is not trained again.
+ */
+export async function runBanana(options: StudyOptions<BananaMethodResult>, full: Dataset, done?: StudyProgress<BananaMethodResult>): Promise<BananaResult> {
+  const study = bananaStudy(options, full, seedRange(options.seed, options.dataSeeds));
+  try {
+    const { methods, runs, training } = await runStudy(options, study.draws, study.protocol, done);
+    return { ...study.figureData, methods, runs, training };
   } finally {
-    grid.dispose();
+    study.dispose();
   }
 }

@@ -3,7 +3,7 @@ import { carveValidation, levy, levyFunction, type DataDraw, type Dataset } from
 import type { ParameterizationName } from '@geoparam/parameterizations';
 import { InvalidArgumentError } from '@geoparam/core';
 import type { EvaluationProtocol, Protocol } from '../protocol';
-import { runStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
+import { runStudy, type PreparedStudy, type StudyDraw, type StudyMethodResult, type StudyOptions, type StudyProgress } from '../study/run-study';
 import { seedRange, type SeedRun, type StudyNetwork, type StudyTraining, type StudyTrainSpec } from '../study/runs';
 import type { StudyFacts } from '../study/aggregate';
 
@@ -97,13 +97,14 @@ export function levyTrainSpec(draw: LevyDraw, options: { epochs: number; protoco
   };
 }
 
+/** What a Levy result shows of the first draw's data. */
+export type LevyFigureData = Pick<LevyResult, 'train' | 'validation' | 'grid'>;
+
 /**
- * Figure 2: per method, every (draw, initialization) run of the Levy regression, each draw's runs
- * as one stacked computation; on draw S the showcase run (initialization S) keeps the test-grid
- * predictions and CAB trajectory, and the stability run (lr 0.1, `stabilitySteps` steps) records
- * each step's largest CAB location shift. `done` (from an interrupted run) is not trained again.
+ * Figure 2's study over `draws`, ready to train: each draw's spec (`levyTrainSpec`), whose
+ * `inspect` keeps the showcase run's test-grid predictions for its method's result.
  */
-export async function runLevy(options: StudyOptions<LevyMethodResult>, done?: StudyProgress<LevyMethodResult>, draws: readonly LevyDraw[] = levyDraws(options.seed, options.dataSeeds, options.dataDraw)): Promise<LevyResult> {
+export function levyStudy(options: { epochs: number; protocol: EvaluationProtocol; signal?: AbortSignal }, draws: readonly LevyDraw[]): PreparedStudy<LevyMethodResult, LevyFigureData> {
   const first = draws[0]!;
   const predictions = new Map<string, number[]>();
   const inspect: StudyTrainSpec['inspect'] = async (method, model, phase) => {
@@ -117,23 +118,36 @@ export async function runLevy(options: StudyOptions<LevyMethodResult>, done?: St
   // The specs first: a protocol Levy does not offer throws before any tensor exists.
   const specs = draws.map((draw) => ({ dataSeed: draw.dataSeed, spec: { ...levyTrainSpec(draw, options), inspect } }) satisfies StudyDraw);
   const gridX = tf.tensor2d(first.data.test.x, [first.data.test.numExamples, 1]);
-  try {
-    const { methods, runs, training } = await runStudy(options, specs, {
+  const firstSpec = specs[0]!.spec;
+  return {
+    draws: specs,
+    protocol: {
       metricName: 'test RMSE',
       stabilityMetric: 'maxLocationShift',
       describeStability: (s) => `stability max |Δφ| at lr 0.1: ${s.max.toPrecision(3)}`,
       result: (base) => ({ ...base, initialPrediction: predictions.get(`${base.method}/initial`) ?? [], finalPrediction: predictions.get(`${base.method}/final`) ?? [] }),
-    }, done);
-    const firstSpec = specs[0]!.spec;
-    return {
+    },
+    figureData: {
       train: columns(firstSpec.train),
       validation: firstSpec.validation ? columns(firstSpec.validation) : null,
       grid: { x: Array.from(first.data.test.x), truth: Array.from(first.data.test.x, (x) => levyFunction(x)) },
-      methods,
-      runs,
-      training,
-    };
+    },
+    dispose: () => gridX.dispose(),
+  };
+}
+
+/**
+ * Figure 2: per method, every (draw, initialization) run of the Levy regression, each draw's runs
+ * as one stacked computation; on draw S the showcase run (initialization S) keeps the test-grid
+ * predictions and CAB trajectory, and the stability run (lr 0.1, `stabilitySteps` steps) records
+ * each step's largest CAB location shift. `done` (from an interrupted run) is not trained again.
+ */
+export async function runLevy(options: StudyOptions<LevyMethodResult>, done?: StudyProgress<LevyMethodResult>, draws: readonly LevyDraw[] = levyDraws(options.seed, options.dataSeeds, options.dataDraw)): Promise<LevyResult> {
+  const study = levyStudy(options, draws);
+  try {
+    const { methods, runs, training } = await runStudy(options, study.draws, study.protocol, done);
+    return { ...study.figureData, methods, runs, training };
   } finally {
-    gridX.dispose();
+    study.dispose();
   }
 }

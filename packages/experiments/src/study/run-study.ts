@@ -69,6 +69,18 @@ export interface StudyProtocol<R extends StudyMethodResult> {
   result(base: StudyMethodResult): R;
 }
 
+/**
+ * A study ready to train (`levyStudy`, `bananaStudy`): its draws and protocol, and what its figures
+ * show of the first draw's data. `dispose` frees what its `inspect` predicts on.
+ */
+export interface PreparedStudy<R extends StudyMethodResult, F> {
+  draws: StudyDraw[];
+  protocol: StudyProtocol<R>;
+  /** The first draw's data as the study's result carries it (plain JSON). */
+  figureData: F;
+  dispose(): void;
+}
+
 /** The stability runs' learning rate (Fig 2(c), 3(i)). */
 export const STABILITY_LEARNING_RATE = 0.1;
 
@@ -76,6 +88,49 @@ export const STABILITY_LEARNING_RATE = 0.1;
 export function showcaseRun(outcome: MethodOutcome, seed: number): SeedRun {
   const run: SeedRun = { method: outcome.method, dataSeed: seed, initSeed: seed, testMetric: outcome.testMetric, epochs: outcome.epochs, stopReason: outcome.stopReason, stacked: outcome.stacked, wallSeconds: outcome.wallSeconds };
   return outcome.validationRun ? { ...run, validationRun: outcome.validationRun } : run;
+}
+
+/** One stack group of a study: a method's runs on one data draw (`StudyOptions.seed`'s showcase and stability runs too, with `showcase`). */
+export interface StudyGroup {
+  method: ParameterizationName;
+  /** Initialization seeds other than the showcase's. */
+  seeds: readonly number[];
+  /** Train the showcase run (initialization `StudyOptions.seed`) and the stability run in the same stack: on the first draw only. */
+  showcase: boolean;
+}
+
+/**
+ * Trains one stack group as one `trainMethodRuns` call: `runStudy` runs every group of a study
+ * this way on this process, a queue worker one group per job, so both give the same runs. Returns
+ * the runs of `seeds` and, with `showcase`, the method's result.
+ */
+export async function trainStudyGroup<R extends StudyMethodResult>(
+  options: Pick<StudyOptions<R>, 'seed' | 'stabilitySteps' | 'showcaseCallbacks'>,
+  draw: StudyDraw,
+  protocol: StudyProtocol<R>,
+  group: StudyGroup,
+): Promise<{ runs: SeedRun[]; result?: R }> {
+  const { method, seeds, showcase } = group;
+  const trained = await trainMethodRuns(draw.spec, {
+    method,
+    learningRate: paperLearningRate(method),
+    dataSeed: draw.dataSeed,
+    seeds: showcase ? [options.seed, ...seeds] : [...seeds],
+    ...(showcase ? { showcase: { seed: options.seed, callbacks: options.showcaseCallbacks?.(method) ?? [] }, stability: { seed: options.seed, learningRate: STABILITY_LEARNING_RATE, steps: options.stabilitySteps, metric: protocol.stabilityMetric } } : {}),
+  });
+  const runs = trained.runs.filter((r) => !(showcase && r.initSeed === options.seed));
+  return trained.showcase && trained.stability ? { runs, result: protocol.result({ ...trained.showcase, stability: trained.stability }) } : { runs };
+}
+
+/** The log line of a method's finished showcase and stability runs. */
+export function describeStudyResult(result: StudyMethodResult, protocol: Pick<StudyProtocol<StudyMethodResult>, 'metricName' | 'describeStability'>): string {
+  const how = result.validationRun ? `refit: the best epoch of its ${result.validationRun.epochs}-epoch validation run` : result.stopReason;
+  return `${result.label}: ${protocol.metricName} ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${how}); ${protocol.describeStability(result.stability)}`;
+}
+
+/** The log line of a group's finished seed runs (one method, one draw). */
+export function describeStudyRuns(runs: readonly SeedRun[], protocol: Pick<StudyProtocol<StudyMethodResult>, 'metricName'>): string {
+  return `${methodLabel(runs[0]!.method)}, data draw ${runs[0]!.dataSeed}: ${protocol.metricName} ${runs.map((r) => r.testMetric.toFixed(3)).join(', ')} (initializations ${runs.map((r) => r.initSeed).join(', ')})`;
 }
 
 /**
@@ -95,31 +150,22 @@ export async function runStudy<R extends StudyMethodResult>(
   const results: R[] = options.methods.map((m) => done.methods.find((r) => r.method === m)).filter((r): r is R => r !== undefined);
   const runs: SeedRun[] = done.runs.filter((r) => options.methods.includes(r.method));
   for (const method of options.methods) {
-    const learningRate = paperLearningRate(method);
     for (const [d, draw] of draws.entries()) {
       const withShowcase = d === 0 && !results.some((r) => r.method === method);
       // The showcase run's SeedRun comes with its method result.
       const todo = initSeeds.filter((seed) => !(d === 0 && seed === options.seed) && !runs.some((r) => r.method === method && r.dataSeed === draw.dataSeed && r.initSeed === seed));
-      const trained = await trainMethodRuns(draw.spec, {
-        method,
-        learningRate,
-        dataSeed: draw.dataSeed,
-        seeds: withShowcase ? [options.seed, ...todo] : todo,
-        ...(withShowcase ? { showcase: { seed: options.seed, callbacks: options.showcaseCallbacks?.(method) ?? [] }, stability: { seed: options.seed, learningRate: STABILITY_LEARNING_RATE, steps: options.stabilitySteps, metric: protocol.stabilityMetric } } : {}),
-      });
-      const others = trained.runs.filter((r) => !(withShowcase && r.initSeed === options.seed));
-      if (others.length) {
-        runs.push(...others);
-        options.onRuns?.(others);
+      const trained = await trainStudyGroup(options, draw, protocol, { method, seeds: todo, showcase: withShowcase });
+      if (trained.runs.length) {
+        runs.push(...trained.runs);
+        options.onRuns?.(trained.runs);
       }
-      if (trained.showcase && trained.stability) {
-        const result = protocol.result({ ...trained.showcase, stability: trained.stability });
+      if (trained.result) {
+        const result = trained.result;
         results.push(result);
         options.onMethod?.(result);
-        const how = result.validationRun ? `refit: the best epoch of its ${result.validationRun.epochs}-epoch validation run` : result.stopReason;
-        log(`${result.label}: ${protocol.metricName} ${result.testMetric.toFixed(3)} after ${result.epochs} epochs (${how}); ${protocol.describeStability(result.stability)}`);
+        log(describeStudyResult(result, protocol));
       }
-      if (others.length) log(`${methodLabel(method)}, data draw ${draw.dataSeed}: ${protocol.metricName} ${others.map((r) => r.testMetric.toFixed(3)).join(', ')} (initializations ${others.map((r) => r.initSeed).join(', ')})`);
+      if (trained.runs.length) log(describeStudyRuns(trained.runs, protocol));
     }
   }
   const ordered = options.methods.map((m) => results.find((r) => r.method === m)!);
