@@ -20,6 +20,7 @@ export { uciFigure } from './uci/figure';
 export * from './study/runs';
 export * from './study/run-study';
 export * from './study/job';
+export * from './study/report';
 export * from './levy/protocol';
 export * from './banana/protocol';
 export * from './study/aggregate';

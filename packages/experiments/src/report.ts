@@ -4,7 +4,7 @@ import { CorruptFileError, readJsonFileSync } from '@geoparam/core/node';
 import { SweepDirError, SweepNotReportableError } from './errors';
 import type { RecordLookup } from './plan';
 import { Journal } from './records';
-import { STUDY_REPORTS } from './study/job';
+import { STUDY_REPORTS } from './study/report';
 import { UCI_REPORTS } from './uci/render';
 import { VISION_REPORTS } from './vision/render';
 

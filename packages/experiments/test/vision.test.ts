@@ -197,7 +197,7 @@ describe('reporting a vision sweep again (reportProtocol, loadSweepDir)', () => 
     const { sweep: _old, ...older } = stored as Record<string, unknown>;
     expect(() => protocol.aggregate(older, records)).toThrow(SweepNotReportableError);
     expect(() => protocol.aggregate(older, records)).toThrow(/cannot report a vision sweep: its stored settings carry no sweep fingerprint/);
-    expect(() => reportProtocol('nope')).toThrow(/cannot report a nope sweep: this build reports uci, vision sweeps/);
+    expect(() => reportProtocol('nope')).toThrow(/cannot report a nope sweep: this build reports uci, vision, study sweeps/);
   }, 60_000);
 
   it('loadSweepDir names the directory and what it lacks, and a sweep.json without an experiment', () => {

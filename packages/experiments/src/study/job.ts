@@ -1,22 +1,17 @@
 import { loadBanana, type DataDraw } from '@geoparam/datasets';
-import { writeFileAtomicSync } from '@geoparam/core/node';
 import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
-import * as path from 'node:path';
 import { sha256Hex, type Fingerprint } from '@geoparam/core';
 import { BANANA_STUDY, bananaStudy } from '../banana/protocol';
 import { DataMismatchError, type DataRef, type DataSource } from '../data';
-import { SweepNotReportableError } from '../errors';
 import { dataIdentity, methodFingerprint } from '../fingerprints';
 import { memberRecord, type Job, type Member } from '../job';
 import { LEVY_STUDY, levyDraws, levyStudy } from '../levy/protocol';
 import { paperLearningRate } from '../methods';
 import type { Plan, RecordLookup } from '../plan';
 import type { EvaluationProtocol } from '../protocol';
-import type { ReportProtocol, SweepAggregate } from '../report';
 import type { JobProtocol } from '../run-job';
 import { visionDataDir } from '../vision/job';
-import { aggregateStudy, type StudyFacts, type StudyResults, type StudySettings } from './aggregate';
-import { studyTable, studyTableNotes, writeStudyReport } from './render';
+import type { StudyFacts } from './aggregate';
 import { showcaseRun, trainStudyGroup, type PreparedStudy, type StudyMethodResult } from './run-study';
 import { seedRange, studyTraining, type SeedRun, type StudyTraining } from './runs';
 
@@ -71,7 +66,8 @@ export interface StudyGroupRecord {
 /** A seed study's plan. */
 export type StudyPlan = Plan<StudyJobRun, StudyPlanSettings>;
 
-const FACTS: Record<StudyJobSettings['experiment'], StudyFacts> = { levy: LEVY_STUDY, banana: BANANA_STUDY };
+/** Each study's facts, by the name its settings carry. */
+export const STUDY_FACTS: Record<StudyJobSettings['experiment'], StudyFacts> = { levy: LEVY_STUDY, banana: BANANA_STUDY };
 
 /** The data of a study's draws as named in its plan: Levy's generated points (train and test of every draw), Banana's file. */
 export function levyDataRef(settings: Pick<StudyJobSettings, 'seed' | 'dataSeeds' | 'dataDraw'>): DataRef {
@@ -96,7 +92,7 @@ export function studyPlan(planSettings: StudyPlanSettings): StudyPlan {
   return {
     experiment: 'study',
     settings: planSettings,
-    phases: [{ name: 'final', description: `${FACTS[settings.experiment].title} runs`, members: () => members }],
+    phases: [{ name: 'final', description: `${STUDY_FACTS[settings.experiment].title} runs`, members: () => members }],
     jobs: (phase, list) =>
       (list as Member<StudyJobRun>[]).map((member) => {
         const key = ['study', phase, member.key].join('|');
@@ -107,7 +103,7 @@ export function studyPlan(planSettings: StudyPlanSettings): StudyPlan {
 
 /** `Levy GmP data draw 0 (showcase)`: a group as progress lines and failures name it. */
 export function studyGroupName(run: StudyJobRun): string {
-  return `${FACTS[run.settings.experiment].title} ${methodLabel(run.method)} data draw ${run.dataSeed}${run.showcase ? ' (showcase)' : ''}`;
+  return `${STUDY_FACTS[run.settings.experiment].title} ${methodLabel(run.method)} data draw ${run.dataSeed}${run.showcase ? ' (showcase)' : ''}`;
 }
 
 /** The study of one job's draw, from its settings: Levy's points generated again, Banana's read from the worker's data (refused when their hash is not the job's). */
@@ -146,12 +142,6 @@ export const STUDY_JOBS: JobProtocol = {
   },
 };
 
-/** What results.json states of a study's settings. */
-export function studySettings(settings: StudyJobSettings, backend: string): StudySettings {
-  const { seed, dataDraw, protocol, epochs, stabilitySteps } = settings;
-  return { backend, seed, dataDraw, dataSeeds: seedRange(seed, settings.dataSeeds), initSeeds: seedRange(seed, settings.seeds), protocol, epochs, stabilitySteps };
-}
-
 /** A study sweep's result as `runLevy`/`runBanana` give it (`LevyResult`/`BananaResult`), from its records. */
 export interface StudyFromRecords {
   result: { methods: StudyMethodResult[]; runs: SeedRun[]; training: StudyTraining } & Record<string, unknown>;
@@ -184,54 +174,3 @@ export function studyRecords(plan: StudyPlan, records: RecordLookup): StudyFromR
   return { result: { ...first?.figureData, methods, runs: [...methods.map((m) => showcaseRun(m, seed)), ...others], training }, failures, missing };
 }
 
-/** The table as markdown (table.md): `studyTable` and `studyTableNotes`. */
-export function renderStudyMarkdown(facts: StudyFacts, results: StudyResults, notes: readonly string[] = []): string {
-  const { header, rows } = studyTable(facts, results);
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '', ...studyTableNotes(results), ...notes].join('\n');
-}
-
-function storedStudySettings(settings: unknown): StudyPlanSettings {
-  const s = settings as Partial<StudyPlanSettings> | null;
-  if (typeof s?.sweep?.hash !== 'string' || typeof s.settings?.experiment !== 'string' || !(s.settings.experiment in FACTS)) {
-    throw new SweepNotReportableError('study', 'its stored settings name no Levy or Banana study and fingerprint; run its reproduce command with --queue again: it trains nothing already recorded');
-  }
-  return s as StudyPlanSettings;
-}
-
-/** A study sweep aggregated: results.json's content and the study's result the figures draw. */
-export interface StudyAggregate extends SweepAggregate<StudyResults> {
-  study: StudyFromRecords['result'];
-}
-
-/** A study sweep's records aggregated as `reproduce levy|banana` aggregates its runs (`aggregateStudy`), with the command's fingerprint. */
-export function aggregateStudySweep(planSettings: StudyPlanSettings, records: RecordLookup): StudyAggregate {
-  const { result, failures, missing } = studyRecords(studyPlan(planSettings), records);
-  const results = { ...aggregateStudy(FACTS[planSettings.settings.experiment], studySettings(planSettings.settings, planSettings.backend), result), fingerprint: planSettings.sweep } as StudyResults;
-  return { results, failures, missing: missing.length, study: result };
-}
-
-/**
- * Writes a study sweep's results.json, trajectories.json, table.md and (with `figures`) its figures,
- * as `reproduce levy|banana` writes them; returns the table and the files.
- */
-export async function writeStudySweepReport(dir: string, planSettings: StudyPlanSettings, aggregate: SweepAggregate, options: { figures: boolean; notes?: readonly string[] }): Promise<{ markdown: string; files: string[] }> {
-  const facts = FACTS[planSettings.settings.experiment];
-  const { results, study } = aggregate as StudyAggregate;
-  const { fingerprint, ...plain } = results as StudyResults & { fingerprint: Fingerprint };
-  const figures = await writeStudyReport(dir, facts, study as never, plain, { figures: options.figures, extra: { fingerprint } });
-  const markdown = renderStudyMarkdown(facts, plain, options.notes);
-  const table = path.join(dir, 'table.md');
-  writeFileAtomicSync(table, markdown + '\n');
-  return { markdown, files: [path.join(dir, 'results.json'), path.join(dir, 'trajectories.json'), table, ...figures] };
-}
-
-/** How `geoparam report` aggregates and writes a Levy or Banana sweep of `reproduce levy|banana --queue`. */
-export const STUDY_REPORTS: ReportProtocol = {
-  experiment: 'study',
-  aggregate(settings, records) {
-    return aggregateStudySweep(storedStudySettings(settings), records);
-  },
-  write(dir, settings, aggregate, options) {
-    return writeStudySweepReport(dir, storedStudySettings(settings), aggregate, options);
-  },
-};
