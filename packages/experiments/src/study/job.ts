@@ -46,8 +46,10 @@ export interface StudyPlanSettings {
 
 /** A study job's one member: a method's runs on one data draw, trained as one stack (`trainStudyGroup`). */
 export interface StudyJobRun {
+  /** The study's settings, from which the worker rebuilds the draw's train spec. */
   settings: StudyJobSettings;
   method: ParameterizationName;
+  /** The draw the group trains on. */
   dataSeed: number;
   /** Initialization seeds other than the showcase's. */
   seeds: number[];
@@ -57,9 +59,13 @@ export interface StudyJobRun {
 
 /** What a study job records: the group's seed runs and, for the showcase group, the method's result, the first draw's figure data and training size. */
 export interface StudyGroupRecord {
+  /** The runs of the group's seeds other than the showcase's. */
   runs: SeedRun[];
+  /** The showcase group's: the method's result (`StudyProtocol.result`). */
   result?: StudyMethodResult;
+  /** The showcase group's: `PreparedStudy.figureData` of the first draw. */
   figureData?: Record<string, unknown>;
+  /** The showcase group's: how much the first draw's runs train on per epoch. */
   training?: StudyTraining;
 }
 
@@ -144,8 +150,11 @@ export const STUDY_JOBS: JobProtocol = {
 
 /** A study sweep's result as `runLevy`/`runBanana` give it (`LevyResult`/`BananaResult`), from its records. */
 export interface StudyFromRecords {
+  /** The methods with a result, every run (showcase runs first) and the first draw's figure data. */
   result: { methods: StudyMethodResult[]; runs: SeedRun[]; training: StudyTraining } & Record<string, unknown>;
+  /** Groups whose record is a failure, each named with its error. */
   failures: string[];
+  /** Groups without any record yet. */
   missing: string[];
 }
 

@@ -33,6 +33,7 @@ function storedStudySettings(settings: unknown): StudyPlanSettings {
 
 /** A study sweep aggregated: results.json's content and the study's result the figures draw. */
 export interface StudyAggregate extends SweepAggregate<StudyResults> {
+  /** The study's result as `runLevy`/`runBanana` give it: what the figures and trajectories.json draw. */
   study: StudyFromRecords['result'];
 }
 

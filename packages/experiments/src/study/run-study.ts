@@ -74,10 +74,13 @@ export interface StudyProtocol<R extends StudyMethodResult> {
  * show of the first draw's data. `dispose` frees what its `inspect` predicts on.
  */
 export interface PreparedStudy<R extends StudyMethodResult, F> {
+  /** Each draw and how its runs train. */
   draws: StudyDraw[];
+  /** How its results and log lines are made. */
   protocol: StudyProtocol<R>;
   /** The first draw's data as the study's result carries it (plain JSON). */
   figureData: F;
+  /** Frees the tensors its `inspect` predicts on: call once its runs are trained. */
   dispose(): void;
 }
 
