@@ -285,7 +285,7 @@ export function createProgram(io: Io, session: Session = { json: false }): Comma
   program
     .command('report')
     .description('A sweep\'s results.json, table and figure again from stored results, without training: a run\'s --out directory or a queue\'s store')
-    .addOption(new Option('--from <dir>', 'the --out directory of geoparam reproduce uci, or of reproduce vgg6|resnet --queue (sweep.json, jobs.jsonl)').conflicts('queue'))
+    .addOption(new Option('--from <dir>', 'the --out directory of geoparam reproduce uci, or of reproduce vgg6|resnet|levy|banana --queue (sweep.json, jobs.jsonl)').conflicts('queue'))
     .option('--queue <url>', 'the Redis a sweep was submitted to')
     .option('--sweep <id>', 'with --queue: which stored sweep (default: the latest; geoparam sweep status lists them)')
     .requiredOption('--out <dir>', 'where results.json, table.md and the figure go')

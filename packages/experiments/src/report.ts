@@ -58,7 +58,7 @@ export interface SweepRecord {
 /**
  * A sweep kept in a directory (a reproduce command's `--out`): sweep.json (experiment and plan
  * settings) and the journal jobs.jsonl. A directory without them is a `SweepDirError` naming what
- * is missing; a run on this process of reproduce vgg6|resnet keeps only partial.json and
+ * is missing; a run on this process of reproduce vgg6|resnet|levy|banana keeps only partial.json and
  * results.json (no journal), which is said so.
  */
 export function loadSweepDir(dir: string): { sweep: SweepRecord; records: Journal; where: string } {
@@ -72,7 +72,7 @@ export function loadSweepDir(dir: string): { sweep: SweepRecord; records: Journa
       missing,
       ranHere && missing.includes('jobs.jsonl')
         ? 'it holds the runs of a command that trained on its own process (partial.json/results.json, no journal of member records); its results.json is that sweep\'s report. Give the --out of reproduce uci or of a --queue run'
-        : 'give the --out directory of geoparam reproduce uci, or of reproduce vgg6|resnet --queue',
+        : 'give the --out directory of geoparam reproduce uci, or of reproduce vgg6|resnet|levy|banana --queue',
     );
   }
   const stored = readJsonFileSync(sweepFile, `rerun the command that wrote ${dir} to write it again`) as Partial<SweepRecord> | null;

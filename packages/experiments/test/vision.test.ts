@@ -203,7 +203,7 @@ describe('reporting a vision sweep again (reportProtocol, loadSweepDir)', () => 
   it('loadSweepDir names the directory and what it lacks, and a sweep.json without an experiment', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'geoparam-sweep-dir-'));
     expect(() => loadSweepDir(dir)).toThrow(SweepDirError);
-    expect(() => loadSweepDir(dir)).toThrow(`${dir} holds no sweep.json and jobs.jsonl: give the --out directory of geoparam reproduce uci, or of reproduce vgg6|resnet --queue`);
+    expect(() => loadSweepDir(dir)).toThrow(`${dir} holds no sweep.json and jobs.jsonl: give the --out directory of geoparam reproduce uci, or of reproduce vgg6|resnet|levy|banana --queue`);
     // A vision run on its own process leaves results.json and no journal.
     fs.writeFileSync(path.join(dir, 'results.json'), '{}');
     expect(() => loadSweepDir(dir)).toThrow(/holds no sweep\.json and jobs\.jsonl: it holds the runs of a command that trained on its own process/);

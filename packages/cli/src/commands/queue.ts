@@ -8,7 +8,7 @@ export function progressBar(done: number, total: number, running: number, width 
 }
 
 /**
- * `reproduce uci|vgg6|resnet --queue URL`: stores the sweep's settings beside its jobs (for
+ * `reproduce uci|vgg6|resnet|levy|banana --queue URL`: stores the sweep's settings beside its jobs (for
  * `geoparam report --queue`) and returns a runner that submits the jobs and follows them, printing
  * a progress bar.
  */

@@ -90,7 +90,7 @@ export function studyPlan(planSettings: StudyPlanSettings): StudyPlan {
   const initSeeds = seedRange(settings.seed, settings.seeds);
   const members: Member<StudyJobRun>[] = settings.methods.flatMap((method) =>
     seedRange(settings.seed, settings.dataSeeds).map((dataSeed, d) => {
-      const fingerprint = methodFingerprint(sweep, method, paperLearningRate(method), { dataSeedOfGroup: dataSeed });
+      const fingerprint = methodFingerprint(sweep, method, paperLearningRate(method), { dataSeed });
       const seeds = initSeeds.filter((s) => !(d === 0 && s === settings.seed));
       return { key: fingerprint.hash, fingerprint, run: { settings, method, dataSeed, seeds, showcase: d === 0 } };
     }),
