@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import { assertPositiveInteger, buildId, useBackend } from '@geoparam/core';
 import { UCI_PAPER_DATASETS, assertDataDraw, uciSpec, type DataDraw } from '@geoparam/datasets';
 import {
-  Journal,
   LocalPoolRunner,
   RunsFailedError,
   aggregateUci,
@@ -12,7 +11,6 @@ import {
   planUci,
   prepareData,
   resolveMethods,
-  runPlan,
   userCsvName,
   writeUciReport,
   type EvaluationProtocol,
@@ -24,7 +22,7 @@ import {
 import { methodLabel } from '@geoparam/parameterizations';
 import { describeBackend } from '../backends';
 import { runManifest, writeJson } from '../experiments/manifest';
-import { queueSweepRunner } from './queue';
+import { queueSweepRunner, runSweep } from './queue';
 
 export interface UciOptions {
   datasets: string[];
@@ -89,37 +87,27 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   };
   const plan = planUci(settings);
   const runner = options.queue
-    ? await queueSweepRunner(options.queue, 'uci', settings, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say)
+    ? await queueSweepRunner(options.queue, plan, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say)
     : new LocalPoolRunner({ workers: options.workers, script: localWorkerScript(), backend: options.backend, source });
   say(`geoparam reproduce uci: ${names.join(', ')} × ${methods.map(methodLabel).join(', ')} × ${options.splits} splits, ${runner.description}, stack ${options.stack}, backend ${describeBackend(backend)}`);
   say(PROTOCOL_LINES[options.protocol]);
   say(`data draw ${options.dataDraw}: ${DRAW_LINES[options.dataDraw]}; ${INIT_NOTE}`);
 
-  fs.mkdirSync(options.out, { recursive: true });
-  const journalFile = path.join(options.out, 'jobs.jsonl');
-  const journal = Journal.open(journalFile);
-  writeJson(options.out, 'sweep.json', { experiment: 'uci', settings });
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   const started = performance.now();
-  try {
-    await runPlan(plan, runner, journal, {
-      log: say,
-      signal: interrupt.signal,
-      where: options.queue ? `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …; geoparam report --queue … --out DIR)` : journalFile,
-      onRecord: (record, { done, total }) => {
+  const journal = await runSweep(options.out, plan, runner, {
+    queued: options.queue !== undefined,
+    say,
+    wording: {
+      name: (record) => {
         const run = record.run as UciRun;
-        const what = `${run.data.name} ${methodLabel(run.method)} split ${run.split} lr ${run.learningRate}`;
-        const result = record.result as UciRunResult | undefined;
-        say(result ? `  [${done}/${total}] ${what}: RMSE ${result.testRmse.toPrecision(4)} (${result.epochs} epochs, ${result.seconds.toFixed(1)} s)` : `  [${done}/${total}] FAILED ${what}: ${record.error}`);
+        return `${run.data.name} ${methodLabel(run.method)} split ${run.split} lr ${run.learningRate}`;
       },
-    });
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+      result: (record) => {
+        const result = record.result as UciRunResult;
+        return `RMSE ${result.testRmse.toPrecision(4)} (${result.epochs} epochs, ${result.seconds.toFixed(1)} s)`;
+      },
+    },
+  });
   const wallSeconds = (performance.now() - started) / 1000;
   const results = aggregateUci(plan, journal);
   const { markdown } = await writeUciReport(options.out, results, {

@@ -4,14 +4,12 @@ import { buildId, useBackend, type Fingerprint } from '@geoparam/core';
 import { onInterrupt } from '@geoparam/core/node';
 import {
   InterruptedError,
-  Journal,
   RunsFailedError,
   VISION_RECALIBRATE_NOTE,
   aggregateVision,
   loadVisionData,
   planVision,
   resolveVisionSettings,
-  runPlan,
   trainVisionRun,
   visionFingerprint,
   visionProtocolNotes,
@@ -32,7 +30,7 @@ import { describeBackend } from '../backends';
 import { assertCheckpointMatches, checkpointFingerprint, readPartial } from '../experiments/fingerprints';
 import { runManifest, writeJson } from '../experiments/manifest';
 import { formatTable } from '../table';
-import { queueSweepRunner } from './queue';
+import { queueSweepRunner, runSweep } from './queue';
 
 export interface VisionOptions extends VisionSettings {
   /** Continue an interrupted run from partial.json and the checkpoint in `out`. */
@@ -136,31 +134,18 @@ async function trainHere(o: VisionOptions, settings: ResolvedVisionSettings, dat
 /** The runs as jobs on queue workers (one per run), followed until each has a record; jobs.jsonl in --out keeps them for a rerun. */
 async function trainOnQueue(o: VisionOptions, url: string, settings: ResolvedVisionSettings, data: VisionData, backend: string, say: (line: string) => void): Promise<{ runs: VisionRun[]; failures: string[] }> {
   const plan = planVision(settings, data, backend, buildId());
-  const runner = await queueSweepRunner(url, 'vision', plan.settings, { ...(o.jobTimeout ? { jobTimeoutSeconds: o.jobTimeout } : {}) }, say);
-  fs.mkdirSync(o.out, { recursive: true });
-  const journalFile = path.join(o.out, 'jobs.jsonl');
-  const journal = Journal.open(journalFile);
-  // What `geoparam report --from` re-aggregates the journal with.
-  writeJson(o.out, 'sweep.json', { experiment: plan.experiment, settings: plan.settings });
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await runPlan(plan, runner, journal, {
-      log: say,
-      signal: interrupt.signal,
-      where: `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …; geoparam report --queue … --out DIR)`,
-      onRecord: (record, { done, total }) => {
-        const run = record.result as VisionRun | undefined;
-        const what = visionRunName(record.run as PlannedVisionRun);
-        say(run ? `  [${done}/${total}] ${what}: top-1 ${(100 * run.top1).toFixed(2)}%, top-5 ${(100 * run.top5).toFixed(2)}% after ${run.epochs} epochs (${run.seconds.toFixed(0)} s)` : `  [${done}/${total}] FAILED ${what}: ${record.error}`);
+  const runner = await queueSweepRunner(url, plan, { ...(o.jobTimeout ? { jobTimeoutSeconds: o.jobTimeout } : {}) }, say);
+  const journal = await runSweep(o.out, plan, runner, {
+    queued: true,
+    say,
+    wording: {
+      name: (record) => visionRunName(record.run as PlannedVisionRun),
+      result: (record) => {
+        const run = record.result as VisionRun;
+        return `top-1 ${(100 * run.top1).toFixed(2)}%, top-5 ${(100 * run.top5).toFixed(2)}% after ${run.epochs} epochs (${run.seconds.toFixed(0)} s)`;
       },
-    });
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+    },
+  });
   const { runs, failures, missing } = visionRecords(plan, journal);
   return { runs, failures: [...failures, ...missing.map((name) => `${name}: no result`)] };
 }

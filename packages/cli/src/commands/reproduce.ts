@@ -7,14 +7,12 @@ import {
   BANANA_DEFAULTS,
   BANANA_STUDY,
   INIT_NOTE,
-  Journal,
   LEVY_DEFAULTS,
   LEVY_STUDY,
   RunsFailedError,
   aggregateStudy,
   aggregateStudySweep,
   levyDataRef,
-  runPlan,
   studyGroupName,
   studyPlan,
   writeStudySweepReport,
@@ -43,7 +41,7 @@ import { dataIdentity, methodFingerprint, readPartial, runFingerprint, type Data
 import { runManifest, writeJson } from '../experiments/manifest';
 import { paperLearningRate, resolveMethods } from '../experiments/methods';
 import { formatTable } from '../table';
-import { queueSweepRunner } from './queue';
+import { queueSweepRunner, runSweep } from './queue';
 
 export type Experiment = 'levy' | 'banana';
 
@@ -235,31 +233,18 @@ async function reproduceOnQueue(
   say: (line: string) => void,
 ): Promise<void> {
   const facts = STUDIES[plan.settings.settings.experiment];
-  const runner = await queueSweepRunner(url, plan.experiment, plan.settings, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say);
-  fs.mkdirSync(out, { recursive: true });
-  const journalFile = path.join(out, 'jobs.jsonl');
-  const journal = Journal.open(journalFile);
-  // What `geoparam report --from` re-aggregates the journal with.
-  writeJson(out, 'sweep.json', { experiment: plan.experiment, settings: plan.settings });
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await runPlan(plan, runner, journal, {
-      log: say,
-      signal: interrupt.signal,
-      where: `${journalFile}; detached: the sweep goes on in ${runner.description} (geoparam sweep status --queue …; geoparam report --queue … --out DIR)`,
-      onRecord: (record, { done, total }) => {
-        const group = record.result as StudyGroupRecord | undefined;
-        const what = studyGroupName(record.run as StudyJobRun);
-        say(group ? `  [${done}/${total}] ${what}: ${facts.metricName} ${[...(group.result ? [group.result.testMetric] : []), ...group.runs.map((r) => r.testMetric)].map((v) => v.toFixed(3)).join(', ')}` : `  [${done}/${total}] FAILED ${what}: ${record.error}`);
+  const runner = await queueSweepRunner(url, plan, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say);
+  const journal = await runSweep(out, plan, runner, {
+    queued: true,
+    say,
+    wording: {
+      name: (record) => studyGroupName(record.run as StudyJobRun),
+      result: (record) => {
+        const group = record.result as StudyGroupRecord;
+        return `${facts.metricName} ${[...(group.result ? [group.result.testMetric] : []), ...group.runs.map((r) => r.testMetric)].map((v) => v.toFixed(3)).join(', ')}`;
       },
-    });
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+    },
+  });
   const aggregate = aggregateStudySweep(plan.settings, journal);
   const { files } = await writeStudySweepReport(out, plan.settings, aggregate, { figures: options.figures });
   const s = plan.settings.settings;
