@@ -18,6 +18,9 @@ module.exports = {
   readme: path.resolve(__dirname, '../../README.md'),
   excludePrivate: true,
   excludeExternals: true,
+  // Source links from the packages' declared repository, not the checkout's git remote: a clone
+  // without an `origin` (a tarball, a fork, a CI checkout) builds the same pages without a warning.
+  sourceLinkTemplate: 'https://github.com/geoparam/geoparam/blob/{gitRevision}/{path}#L{line}',
   validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },
   // Exports and their methods; properties of option objects are documented where it helps.
   requiredToBeDocumented: ['Class', 'Interface', 'TypeAlias', 'Variable', 'Enum', 'Function'],

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GeoparamError, sha256Hex } from '@geoparam/core';
 import { DatasetError, assertDataset, loadCsv, loadUci, type Dataset } from '@geoparam/datasets';
@@ -111,4 +112,15 @@ export function dataResolver(source: DataSource = {}): (ref: DataRef) => Promise
     if (sha256 !== ref.sha256) throw new DataMismatchError(ref.name, ref.sha256, sha256, where(ref.name, source));
     return dataset;
   };
+}
+
+/**
+ * Where a worker finds a data set kept as a directory or file of its own (image sets, banana.csv):
+ * `<dataDir>/<name>` when that directory exists, else `dataDir` itself (a directory of that one
+ * set); without a `dataDir`, undefined: the loaders' download cache.
+ */
+export function dataSetDir(name: string, source: DataSource = {}): string | undefined {
+  if (source.dataDir === undefined) return undefined;
+  const own = path.join(source.dataDir, name);
+  return fs.existsSync(own) && fs.statSync(own).isDirectory() ? own : source.dataDir;
 }

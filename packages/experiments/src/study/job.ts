@@ -2,7 +2,7 @@ import { loadBanana, type DataDraw } from '@geoparam/datasets';
 import { methodLabel, type ParameterizationName } from '@geoparam/parameterizations';
 import { sha256Hex, type Fingerprint } from '@geoparam/core';
 import { BANANA_STUDY, bananaStudy } from '../banana/protocol';
-import { DataMismatchError, type DataRef, type DataSource } from '../data';
+import { DataMismatchError, dataSetDir, type DataRef, type DataSource } from '../data';
 import { dataIdentity, methodFingerprint } from '../fingerprints';
 import { memberRecord, type Job, type Member } from '../job';
 import { LEVY_STUDY, levyDraws, levyStudy } from '../levy/protocol';
@@ -10,7 +10,6 @@ import { paperLearningRate } from '../methods';
 import type { Plan, RecordLookup } from '../plan';
 import type { EvaluationProtocol } from '../protocol';
 import type { JobProtocol } from '../run-job';
-import { visionDataDir } from '../vision/job';
 import type { StudyFacts } from './aggregate';
 import { showcaseRun, trainStudyGroup, type PreparedStudy, type StudyMethodResult } from './run-study';
 import { seedRange, studyTraining, type SeedRun, type StudyTraining } from './runs';
@@ -120,7 +119,7 @@ async function prepareGroup(run: StudyJobRun, ref: DataRef, source: DataSource |
     if (found.sha256 !== ref.sha256) throw new DataMismatchError(ref.name, ref.sha256, found.sha256, 'the Levy points this build generates');
     return levyStudy(s, levyDraws(run.dataSeed, 1, s.dataDraw));
   }
-  const dataDir = visionDataDir(ref.name, source);
+  const dataDir = dataSetDir(ref.name, source);
   const full = await loadBanana(dataDir !== undefined ? { path: dataDir } : {});
   const found = dataIdentity('banana', full.x, full.y);
   if (found.sha256 !== ref.sha256) throw new DataMismatchError(ref.name, ref.sha256, found.sha256, dataDir ?? 'the data cache');

@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { sha256Hex, type Fingerprint } from '@geoparam/core';
 import { resolveVariant } from '@geoparam/parameterizations';
-import { DataMismatchError, type DataRef, type DataSource } from '../data';
+import { DataMismatchError, dataSetDir, type DataRef, type DataSource } from '../data';
 import { memberRecord, type Job, type Member } from '../job';
 import type { Plan } from '../plan';
 import type { JobProtocol } from '../run-job';
@@ -79,21 +77,11 @@ export function visionPlan(planSettings: VisionPlanSettings): VisionPlan {
   };
 }
 
-/**
- * Where a worker finds an image set: `<dataDir>/<name>` when that directory exists, else
- * `dataDir` itself (a directory of that one set); without a `dataDir`, the loaders' cache.
- */
-export function visionDataDir(name: string, source: DataSource = {}): string | undefined {
-  if (source.dataDir === undefined) return undefined;
-  const own = path.join(source.dataDir, name);
-  return fs.existsSync(own) && fs.statSync(own).isDirectory() ? own : source.dataDir;
-}
-
 // A worker process keeps the images of its last sweep: its next job is most likely of the same sweep.
 let cached: { key: string; data: Promise<VisionData> } | undefined;
 
 async function jobData(settings: VisionJobSettings, ref: DataRef, source: DataSource | undefined): Promise<VisionData> {
-  const dataDir = visionDataDir(ref.name, source);
+  const dataDir = dataSetDir(ref.name, source);
   const key = JSON.stringify([dataDir, settings.dataset, settings.holdout, settings.trainLimit, settings.testLimit, settings.seed]);
   if (cached?.key !== key) cached = { key, data: loadVisionData({ ...settings, ...(dataDir !== undefined ? { dataDir } : {}) }) };
   let data: VisionData;
