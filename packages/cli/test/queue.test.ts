@@ -321,6 +321,13 @@ function childCpuTicks(pid: number): Map<number, number> {
         expect(read(fromOut, 'results.json')).toEqual(b);
         expect(fs.readFileSync(path.join(fromOut, 'levy-fit.svg'), 'utf8')).toMatch(/^<svg/);
         expect(fs.readFileSync(path.join(fromOut, 'levy-stability.png')).subarray(1, 4).toString()).toBe('PNG');
+      } else {
+        // ... and from the queue's store, whose latest sweep is this one.
+        const fromQueue = tmp();
+        const viaQueue = await run(['report', '--queue', redis.url, '--out', fromQueue, '--no-figures', '--json']);
+        expect(viaQueue.code).toBe(0);
+        expect(read(fromQueue, 'results.json')).toEqual(b);
+        expect(await recorded()).toEqual({ results: recordedSoFar, failures: 0, duplicates: 0 });
       }
     }
     // --queue with --resume is refused, as for vision.
