@@ -189,7 +189,7 @@ describe('reporting a vision sweep again (reportProtocol, loadSweepDir)', () => 
     expect(files).toEqual([path.join(dir, 'results.json'), path.join(dir, 'table.md')]);
     expect(JSON.parse(fs.readFileSync(files[0]!, 'utf8'))).toEqual(JSON.parse(JSON.stringify(aggregate.results)));
     expect(fs.readFileSync(files[1]!, 'utf8')).toBe(markdown + '\n');
-    expect(markdown.split('\n').slice(0, 4)).toEqual(['| variant | batch 32 top-1 / top-5 % (mean ± s.e., n = 2) |', '|---|---|', '| SP | 30.00 ± 0.00 / 50.00 ± 0.00 |', '| GmP | 20.00 ± 0.00 / 50.00 ± 0.00 |']);
+    expect(markdown.split('\n').slice(0, 4)).toEqual(['| variant | batch 32 top-1 / top-5 % (mean ± s.e., n = 2) |', '|---|---|', '| SP | 30.00 ± 0.00 / 50.00 ± 0.00 (n = 1) |', '| GmP | 20.00 ± 0.00 / 50.00 ± 0.00 (n = 1) |']);
     expect(markdown).toMatch(/one note$/);
     fs.rmSync(dir, { recursive: true, force: true });
 

@@ -30,13 +30,16 @@ export function visionProtocolNotes(settings: ResolvedVisionSettings, data: Visi
 }
 
 /**
- * Table 2's layout: one row per variant, top-1 / top-5 % (mean ± s.e.) per batch size, and the
- * paper's top-1 beside them for VGG-6 on ImageNet32.
+ * Table 2's layout: one row per variant, top-1 / top-5 % (mean ± s.e. over the seeds; a cell
+ * with fewer finished runs names its n) per batch size, and the paper's top-1 beside them for
+ * VGG-6 on ImageNet32.
  */
 export function visionTable(results: VisionResults, settings: ResolvedVisionSettings): { header: string[]; rows: string[][] } {
   const cell = (variant: string, index: number) => {
     const s = results.summary[index]!.variants[variant]!;
-    return s.top1.n ? `${formatMeanSe(s.top1, 2)} / ${formatMeanSe(s.top5, 2)}` : '-';
+    if (!s.top1.n) return '-';
+    // A cell over fewer runs than the header's n (failed or unfinished runs) says how many.
+    return `${formatMeanSe(s.top1, 2)} / ${formatMeanSe(s.top5, 2)}${s.top1.n < settings.seeds ? ` (n = ${s.top1.n})` : ''}`;
   };
   const paper = settings.dataset === 'imagenet32' && settings.architecture === 'vgg6';
   return {
