@@ -76,6 +76,12 @@ export async function bundleForBrowser(entry: string): Promise<BrowserBundle> {
   return { script: bundle.outputFiles[0]!.text, nodeImports };
 }
 
+/** The files of a bundle that import Node built-ins, relative to the monorepo's packages/ directory (`trainer/src/…`), so a test names them the same from any working directory. */
+export function filesImportingNode(bundle: Pick<BrowserBundle, 'nodeImports'>): string[] {
+  const packages = path.resolve(__dirname, '..', '..');
+  return Object.keys(bundle.nodeImports).map((file) => path.relative(packages, path.resolve(file)));
+}
+
 /** Bundles `entry` for the browser (`bundleForBrowser`) and serves it as `/page.js` beside `html` at `/`; refuses an entry that imports Node built-ins. */
 export async function serveBundledPage(entry: string, html = '<!doctype html><meta charset="utf-8"><script src="/page.js"></script>'): Promise<BundledPage> {
   const { script, nodeImports } = await bundleForBrowser(entry);

@@ -13,10 +13,11 @@ export function progressBar(done: number, total: number, running: number, width 
 
 /**
  * `reproduce uci|vgg6|resnet|levy|banana --queue URL`: stores the sweep's settings beside its jobs (for
- * `geoparam report --queue`) and returns a runner that submits the jobs and follows them, printing
+ * `geoparam report --queue`) and returns a runner that submits the jobs (each failed after
+ * `jobTimeoutSeconds`, when given) and follows them, printing
  * a progress bar.
  */
-export async function queueSweepRunner(url: string, plan: Pick<Plan, 'experiment' | 'settings'>, options: { jobTimeoutSeconds?: number }, say: (line: string) => void): Promise<BullmqRunner> {
+export async function queueSweepRunner(url: string, plan: Pick<Plan, 'experiment' | 'settings'>, jobTimeoutSeconds: number | undefined, say: (line: string) => void): Promise<BullmqRunner> {
   let total = 0;
   let done = 0;
   const running = new Set<string>();
@@ -29,7 +30,7 @@ export async function queueSweepRunner(url: string, plan: Pick<Plan, 'experiment
       say(`  ${progressBar(done, total, running.size)} ${event.type === 'failed' ? `FAILED ${event.job.label}: ${event.reason}` : `${event.job.label} on ${event.result?.worker ?? 'a worker'}`}`);
     }
   };
-  const runner = new BullmqRunner({ url, onEvent, log: say, ...(options.jobTimeoutSeconds ? { jobTimeoutMs: options.jobTimeoutSeconds * 1000 } : {}) });
+  const runner = new BullmqRunner({ url, onEvent, log: say, ...(jobTimeoutSeconds ? { jobTimeoutMs: jobTimeoutSeconds * 1000 } : {}) });
   await saveQueueSweep(url, { id: sha256Hex(JSON.stringify(plan.settings)).slice(0, 16), experiment: plan.experiment, settings: plan.settings, submittedAt: new Date().toISOString() });
   return runner;
 }

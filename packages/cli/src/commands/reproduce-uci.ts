@@ -87,7 +87,7 @@ export async function runReproduceUci(options: UciOptions, log: (line: string) =
   };
   const plan = planUci(settings);
   const runner = options.queue
-    ? await queueSweepRunner(options.queue, plan, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say)
+    ? await queueSweepRunner(options.queue, plan, options.jobTimeout, say)
     : new LocalPoolRunner({ workers: options.workers, script: localWorkerScript(), backend: options.backend, source });
   say(`geoparam reproduce uci: ${names.join(', ')} × ${methods.map(methodLabel).join(', ')} × ${options.splits} splits, ${runner.description}, stack ${options.stack}, backend ${describeBackend(backend)}`);
   say(PROTOCOL_LINES[options.protocol]);

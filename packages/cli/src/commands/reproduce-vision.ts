@@ -134,7 +134,7 @@ async function trainHere(o: VisionOptions, settings: ResolvedVisionSettings, dat
 /** The runs as jobs on queue workers (one per run), followed until each has a record; jobs.jsonl in --out keeps them for a rerun. */
 async function trainOnQueue(o: VisionOptions, url: string, settings: ResolvedVisionSettings, data: VisionData, backend: string, say: (line: string) => void): Promise<{ runs: VisionRun[]; failures: string[] }> {
   const plan = planVision(settings, data, backend, buildId());
-  const runner = await queueSweepRunner(url, plan, { ...(o.jobTimeout ? { jobTimeoutSeconds: o.jobTimeout } : {}) }, say);
+  const runner = await queueSweepRunner(url, plan, o.jobTimeout, say);
   const journal = await runSweep(o.out, plan, runner, {
     queued: true,
     say,

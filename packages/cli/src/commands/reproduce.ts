@@ -132,7 +132,7 @@ export async function runReproduce(experiment: Experiment, options: ReproduceOpt
 
   const levyData = experiment === 'levy' ? levyDraws(options.seed, dataSeeds, dataDraw) : undefined;
   const bananaData = experiment === 'banana' ? await loadBanana(options.dataDir ? { path: options.dataDir } : {}) : undefined;
-  const data: DataIdentity = levyData ? { ...levyDataRef({ seed: options.seed, dataSeeds, dataDraw }) } : dataIdentity('banana', bananaData!.x, bananaData!.y);
+  const data: DataIdentity = levyData ? levyDataRef(levyData) : dataIdentity('banana', bananaData!.x, bananaData!.y);
   const fingerprint = runFingerprint({
     command: `reproduce ${experiment}`,
     seed: options.seed,
@@ -233,7 +233,7 @@ async function reproduceOnQueue(
   say: (line: string) => void,
 ): Promise<void> {
   const facts = STUDIES[plan.settings.settings.experiment];
-  const runner = await queueSweepRunner(url, plan, { ...(options.jobTimeout ? { jobTimeoutSeconds: options.jobTimeout } : {}) }, say);
+  const runner = await queueSweepRunner(url, plan, options.jobTimeout, say);
   const journal = await runSweep(out, plan, runner, {
     queued: true,
     say,

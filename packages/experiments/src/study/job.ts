@@ -5,7 +5,7 @@ import { BANANA_STUDY, bananaStudy } from '../banana/protocol';
 import { DataMismatchError, dataSetDir, type DataRef, type DataSource } from '../data';
 import { dataIdentity, methodFingerprint } from '../fingerprints';
 import { memberRecord, type Job, type Member } from '../job';
-import { LEVY_STUDY, levyDraws, levyStudy } from '../levy/protocol';
+import { LEVY_STUDY, levyDraws, levyStudy, type LevyDraw } from '../levy/protocol';
 import { paperLearningRate } from '../methods';
 import type { Plan, RecordLookup } from '../plan';
 import type { EvaluationProtocol } from '../protocol';
@@ -74,9 +74,9 @@ export type StudyPlan = Plan<StudyJobRun, StudyPlanSettings>;
 /** Each study's facts, by the name its settings carry. */
 export const STUDY_FACTS: Record<StudyJobSettings['experiment'], StudyFacts> = { levy: LEVY_STUDY, banana: BANANA_STUDY };
 
-/** The data of a study's draws as named in its plan: Levy's generated points (train and test of every draw), Banana's file. */
-export function levyDataRef(settings: Pick<StudyJobSettings, 'seed' | 'dataSeeds' | 'dataDraw'>): DataRef {
-  return dataIdentity('levy', ...levyDraws(settings.seed, settings.dataSeeds, settings.dataDraw).flatMap(({ data: d }) => [d.train.x, d.train.y, d.test.x, d.test.y]));
+/** The name and hash a Levy study's plan gives its data: the generated points (train and test) of every draw (`levyDraws`). */
+export function levyDataRef(draws: readonly LevyDraw[]): DataRef {
+  return dataIdentity('levy', ...draws.flatMap(({ data: d }) => [d.train.x, d.train.y, d.test.x, d.test.y]));
 }
 
 /**
@@ -115,9 +115,10 @@ export function studyGroupName(run: StudyJobRun): string {
 async function prepareGroup(run: StudyJobRun, ref: DataRef, source: DataSource | undefined): Promise<PreparedStudy<StudyMethodResult, Record<string, unknown>>> {
   const s = run.settings;
   if (s.experiment === 'levy') {
-    const found = levyDataRef(s);
+    const draws = levyDraws(s.seed, s.dataSeeds, s.dataDraw);
+    const found = levyDataRef(draws);
     if (found.sha256 !== ref.sha256) throw new DataMismatchError(ref.name, ref.sha256, found.sha256, 'the Levy points this build generates');
-    return levyStudy(s, levyDraws(run.dataSeed, 1, s.dataDraw));
+    return levyStudy(s, draws.filter((d) => d.dataSeed === run.dataSeed));
   }
   const dataDir = dataSetDir(ref.name, source);
   const full = await loadBanana(dataDir !== undefined ? { path: dataDir } : {});
